@@ -1,0 +1,51 @@
+# Every operator entry point. Run from the repository root.
+# Configuration comes from the environment (see README); sensible local defaults apply.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+TSX := node --import tsx
+BIN := node_modules/.bin
+CORE_CLI := services/core/src/cli
+
+.PHONY: help up test lint format typecheck migrate rollback db-test config-validate bench setup deps services
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## install pnpm and the dependencies when missing
+	@scripts/ensure-deps.sh
+
+services: ## start NATS and PostgreSQL when none are reachable
+	@scripts/ensure-services.sh
+
+setup: deps services migrate
+
+up: setup ## run the whole stack; the gateway and dashboard on http://localhost:3000
+	@$(TSX) scripts/run-stack.ts
+
+test: setup lint typecheck ## set up, then run every test against real NATS and PostgreSQL
+	@$(BIN)/vitest run
+
+lint: deps ## biome lint and format check
+	@$(BIN)/biome check .
+
+format: deps ## rewrite files in the house format
+	@$(BIN)/biome check --write .
+
+typecheck: deps ## TypeScript, strict, every package
+	@$(BIN)/tsc -p tsconfig.json
+
+migrate: deps ## create the database if needed and apply pending migrations
+	@$(TSX) $(CORE_CLI)/migrate.ts
+
+rollback: deps ## undo the latest migration (ALL=1 for every one)
+	@$(TSX) $(CORE_CLI)/migrate.ts --down $(if $(ALL),--all,)
+
+db-test: deps ## connect to PostgreSQL; report version and pending migrations
+	@$(TSX) $(CORE_CLI)/db-test.ts
+
+config-validate: deps ## validate the configuration, one line per problem
+	@$(TSX) $(CORE_CLI)/config-validate.ts
+
+bench: setup ## benchmarks; JSON in bench/results/, a table on stdout
+	@$(TSX) bench/src/run.ts

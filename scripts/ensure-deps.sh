@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the project needs to build and run: pnpm and the node_modules.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+command -v node >/dev/null || die "Node.js 20 or newer is required: install it from https://nodejs.org or your OS packages"
+major=$(node -p 'process.versions.node.split(".")[0]')
+((major >= 20)) || die "Node.js 20 or newer is required (found $(node -v))"
+
+if ! command -v pnpm >/dev/null || [[ $(pnpm -v | cut -d. -f1) -lt 12 ]]; then
+  say "installing pnpm 12"
+  npm install -g pnpm@12 >/dev/null 2>&1 || die "could not install pnpm: run 'npm install -g pnpm@12' and retry"
+fi
+
+stamp=node_modules/.flywheel-installed
+if [[ ! -f $stamp || pnpm-lock.yaml -nt $stamp || package.json -nt $stamp ]]; then
+  say "installing dependencies"
+  # Not --frozen-lockfile: pnpm 12 wants to record its own binary in the lockfile, which
+  # the registry does not publish for every platform, so a frozen install always fails.
+  log=$(mktemp)
+  if ! pnpm install --reporter=append-only >"$log" 2>&1; then
+    cat "$log" >&2
+    die "pnpm install failed (output above)"
+  fi
+  rm -f "$log"
+  touch $stamp
+fi

@@ -1,0 +1,48 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema';
+
+// int8 (bigint) columns hold stream sequences; they stay well below 2^53 so numbers are safe.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface DatabaseOptions {
+  readonly max?: number;
+  readonly applicationName?: string;
+}
+
+/** Creates the typed Kysely instance over a pg pool. Close it with `db.destroy()`. */
+export function createDatabase(url: string, opts: DatabaseOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'flywheel',
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Splits a database URL into the server URL (maintenance db `postgres`) and the database name. */
+export function splitDatabaseUrl(url: string): { readonly serverUrl: string; readonly database: string } {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
+  u.pathname = '/postgres';
+  return { serverUrl: u.toString(), database };
+}
+
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const { serverUrl, database } = splitDatabaseUrl(url);
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount) return false;
+    await client.query(`create database "${database.replaceAll('"', '""')}"`);
+    return true;
+  } catch (err) {
+    // 42P04: created concurrently by another process.
+    if ((err as { code?: string }).code === '42P04') return false;
+    throw err;
+  } finally {
+    await client.end();
+  }
+}

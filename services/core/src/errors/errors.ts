@@ -1,0 +1,78 @@
+/**
+ * The named errors every service maps to a response. Each carries a stable `code` that
+ * clients may branch on; `details` holds structured, secret-free context.
+ */
+export abstract class FlywheelError extends Error {
+  abstract readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.details = options?.details;
+  }
+}
+
+/** Input that fails validation; `details.issues` names each bad field. */
+export class ValidationError extends FlywheelError {
+  override readonly name = 'ValidationError';
+  readonly code = 'validation_failed';
+}
+
+/** The aggregate moved on since it was loaded (expected version did not match). */
+export class VersionConflictError extends FlywheelError {
+  override readonly name = 'VersionConflictError';
+  readonly code = 'version_conflict';
+  constructor(
+    readonly subject: string,
+    readonly expectedVersion: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${subject} is no longer at version ${expectedVersion}; reload and retry`, {
+      ...options,
+      details: { expectedVersion },
+    });
+  }
+}
+
+/** A command the aggregate's current state does not allow. */
+export class InvalidTransitionError extends FlywheelError {
+  override readonly name = 'InvalidTransitionError';
+  readonly code = 'invalid_transition';
+}
+
+export class NotFoundError extends FlywheelError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+}
+
+/** The caller is not authenticated (no, bad or expired token). */
+export class UnauthorizedError extends FlywheelError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'unauthorized';
+}
+
+/** The caller is authenticated but their role may not do this. */
+export class ForbiddenError extends FlywheelError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'forbidden';
+}
+
+/** The infrastructure (NATS, JetStream, Postgres) is not in the state we need. */
+export class InfrastructureError extends FlywheelError {
+  override readonly name = 'InfrastructureError';
+  readonly code = 'infrastructure_unavailable';
+}
+
+/** An existing stream's settings differ from what this version of the gateway expects. */
+export class StreamConfigMismatchError extends FlywheelError {
+  override readonly name = 'StreamConfigMismatchError';
+  readonly code = 'stream_config_mismatch';
+}
+
+/** Configuration is invalid; `problems` has one line per variable. */
+export class ConfigError extends FlywheelError {
+  override readonly name = 'ConfigError';
+  readonly code = 'invalid_config';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}

@@ -1,0 +1,34 @@
+export { type Config, loadConfig, type NodeEnv } from './config/config';
+export { createDatabase, ensureDatabase, splitDatabaseUrl } from './db/database';
+export { describeDatabaseError } from './db/describe-error';
+export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
+export type { Database } from './db/schema';
+export * from './errors/errors';
+export {
+  type CommandResult,
+  type Evolver,
+  handleCommand,
+  type RetryOptions,
+} from './event-store/command-handler';
+export {
+  type AppendOptions,
+  type AppendResult,
+  buildCommit,
+  createEventStore,
+  type EventStore,
+  type LoadedStream,
+  readCommit,
+  type StoredEvent,
+  type StreamRef,
+} from './event-store/event-store';
+export { DEDUPE_WINDOW_MS, desiredStreams, ensureStreams, type StreamOptions } from './event-store/streams';
+export { createTopology, type Topology } from './event-store/topology';
+export {
+  createLogger,
+  currentLogContext,
+  type LogContext,
+  type Logger,
+  withLogContext,
+} from './logging/logger';
+export { connectNats, type NatsHandle } from './nats/connect';
+export { runService, type ServiceContext } from './service/run-service';

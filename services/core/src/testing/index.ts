@@ -1,0 +1,1 @@
+export { createTestContext, serverUrls, type TestContext, type TestContextOptions } from './harness';
