@@ -24,9 +24,13 @@ export const SessionCommand = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('AssignSession'),
-    data: z.object({ accountId: z.string().min(1), agentId: z.string().min(1) }),
+    data: z.object({ accountId: z.string().min(1) }),
   }),
-  z.object({ type: z.literal('MarkSessionStarted'), data: z.object({ agentId: z.string().min(1) }) }),
+  /** `attempt` must be the current one, so a stale work item from an earlier attempt cannot start it. */
+  z.object({
+    type: z.literal('MarkSessionStarted'),
+    data: z.object({ agentId: z.string().min(1), attempt: z.number().int().min(1) }),
+  }),
   z.object({
     type: z.literal('RequeueSession'),
     data: z.object({

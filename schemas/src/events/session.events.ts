@@ -30,13 +30,17 @@ export const SessionWaiting = z.object({
   eta: Timestamp.nullable(),
 });
 
+/**
+ * Dispatched: an account is chosen and the work item is on the provider's work queue.
+ * No agent yet: agents share one pull consumer, so the agent is bound when it starts.
+ */
 export const SessionAssigned = z.object({
   accountId: z.string().min(1),
-  agentId: z.string().min(1),
   attempt: z.number().int().min(1),
 });
 
-export const SessionStarted = z.object({ agentId: z.string().min(1) });
+/** The agent that pulled the work item started it; from now on only this agent may act on it. */
+export const SessionStarted = z.object({ agentId: z.string().min(1), attempt: z.number().int().min(1) });
 
 /** Back to Queued after the account or agent failed it; the failed attempt stays in history. */
 export const SessionRequeued = z.object({
