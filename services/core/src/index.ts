@@ -31,4 +31,5 @@ export {
   withLogContext,
 } from './logging/logger';
 export { connectNats, type NatsHandle } from './nats/connect';
+export * from './providers';
 export { runService, type ServiceContext } from './service/run-service';

@@ -1,0 +1,9 @@
+export type {
+  CredentialRejected,
+  ProviderCredential,
+  ProviderDriver,
+  RateLimited,
+  RunOutcome,
+  RunRequest,
+  VerifyOutcome,
+} from './driver';
