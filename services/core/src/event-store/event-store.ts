@@ -11,7 +11,6 @@ import {
   validateEventData,
 } from '@flywheel/schemas';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { InfrastructureError, ValidationError, VersionConflictError } from '../errors/errors';
 import type { NatsHandle } from '../nats/connect';
 import type { Topology } from './topology';
@@ -65,8 +64,6 @@ export interface EventStore {
   /** The aggregate's current version without reading its events (0 when it has none). */
   version(ref: StreamRef): Promise<number>;
 }
-
-const ENCODER = new TextEncoder();
 
 /** Builds envelopes for one commit, validating every event's data against its schema first. */
 export function buildCommit(ref: StreamRef, events: readonly DomainEvent[], opts: AppendOptions): Commit {
@@ -131,13 +128,10 @@ export function createEventStore(nats: NatsHandle, topology: Topology): EventSto
       if (events.length === 0) throw new ValidationError('a commit needs at least one event');
       const commit = buildCommit(ref, events, opts);
       const subject = topology.eventSubject(ref.workspace, ref.type, ref.id);
-      const h = natsHeaders();
-      h.set('Fw-Correlation-Id', opts.correlationId);
       try {
-        const ack = await nats.js.publish(subject, ENCODER.encode(JSON.stringify(commit)), {
+        const ack = await nats.js.publish(subject, JSON.stringify(commit), {
           msgID: opts.commandId,
           expect: { lastSubjectSequence: expectedVersion },
-          headers: h,
         });
         return { version: ack.seq, duplicate: ack.duplicate, events: commit.events };
       } catch (err) {

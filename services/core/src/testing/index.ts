@@ -1,1 +1,7 @@
-export { createTestContext, serverUrls, type TestContext, type TestContextOptions } from './harness';
+export { createTestContext, serverUrls } from './harness';
+export {
+  createIsolatedContext,
+  type ServerUrls,
+  type TestContext,
+  type TestContextOptions,
+} from './isolated-context';
