@@ -25,3 +25,7 @@ export async function pool(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
+
+export function median(sample: readonly number[]): number {
+  return percentile(sample, 50);
+}

@@ -13,7 +13,15 @@ export interface NatsHandle {
 export async function connectNats(url: string, name: string): Promise<NatsHandle> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    // noAsyncTraces: nats.js otherwise builds two Error objects (stack capture) per request
+    // up front, which was a third of the CPU of a busy publisher.
+    nc = await connect({
+      servers: url,
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      noAsyncTraces: true,
+    });
   } catch (cause) {
     throw new InfrastructureError(
       `cannot connect to NATS at ${url}: ${(cause as Error).message}. Is nats-server running (make up starts one)?`,
