@@ -76,3 +76,15 @@ export class ConfigError extends FlywheelError {
     super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
 }
+
+/** No driver is built for this provider yet; the caller should not accept work for it. */
+export class ProviderNotSupportedError extends FlywheelError {
+  override readonly name = 'ProviderNotSupportedError';
+  readonly code = 'provider_not_supported';
+}
+
+/** A provider (or a proxy in front of it) answered in a shape its protocol does not allow. */
+export class ProviderProtocolError extends FlywheelError {
+  override readonly name = 'ProviderProtocolError';
+  readonly code = 'provider_protocol_error';
+}
