@@ -5,3 +5,4 @@ export * from './event-registry';
 export * from './events/account.events';
 export * from './events/agent.events';
 export * from './events/session.events';
+export * from './ws';
