@@ -1,3 +1,4 @@
+export * from './agent-protocol';
 export * from './commands';
 export * from './common';
 export * from './envelope';
@@ -5,4 +6,5 @@ export * from './event-registry';
 export * from './events/account.events';
 export * from './events/agent.events';
 export * from './events/session.events';
+export * from './output';
 export * from './ws';

@@ -1,3 +1,4 @@
+export { AgentTokenSource, mintAgentToken, verifyAgentToken } from './auth/agent-token';
 export { type Config, loadConfig, type NodeEnv } from './config/config';
 export { createDatabase, ensureDatabase, splitDatabaseUrl } from './db/database';
 export { describeDatabaseError } from './db/describe-error';

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PROVIDERS, type Provider } from '@flywheel/schemas';
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors';
 
@@ -41,6 +43,35 @@ const positiveInt = (what: string) =>
     .int(`expected ${what}`)
     .positive(`expected ${what}`);
 
+/** Agent ids are NATS subject tokens (heartbeat subject, aggregate id). */
+const agentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, "_" or "-"');
+
+/** A comma-separated list of providers, such as "anthropic,openai". */
+const providerList = z.string().transform((v, ctx) => {
+  const list = [
+    ...new Set(
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const unknown = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  if (list.length === 0 || unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a comma-separated list of ${PROVIDERS.join(', ')}${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    });
+    return z.NEVER;
+  }
+  return list as Provider[];
+});
+
+/** The default agent id: this host and process, made safe for a subject token. */
+function defaultAgentId(): string {
+  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(-64);
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(NODE_ENVS, { error: `expected one of ${NODE_ENVS.join(', ')}` }).default('development'),
   PORT: port.default(3000),
@@ -74,6 +105,12 @@ const EnvSchema = z.object({
     .min(0)
     .default(30),
   READY_MAX_LAG: positiveInt('a positive number of events').default(1000),
+  AGENT_ID: agentId.optional(),
+  AGENT_NAME: z.string().min(1).max(100, 'expected at most 100 characters').optional(),
+  AGENT_PROVIDERS: providerList.default(['anthropic']),
+  AGENT_MAX_CONCURRENT: positiveInt('a positive number of sessions')
+    .max(1000, 'expected at most 1000 sessions')
+    .default(4),
 });
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -95,6 +132,13 @@ export interface Config {
   readonly streamReplicas: number;
   readonly outputMaxAgeDays: number;
   readonly readyMaxLag: number;
+  /** The agent worker's identity and capacity (services/agent). */
+  readonly agent: {
+    readonly id: string;
+    readonly name: string;
+    readonly providers: readonly Provider[];
+    readonly maxConcurrent: number;
+  };
   /** Things that are allowed but worth a line in the log (generated dev secrets). */
   readonly warnings: readonly string[];
 }
@@ -189,6 +233,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamReplicas: e.STREAM_REPLICAS,
     outputMaxAgeDays: e.OUTPUT_MAX_AGE_DAYS,
     readyMaxLag: e.READY_MAX_LAG,
+    agent: {
+      id: e.AGENT_ID ?? defaultAgentId(),
+      name: e.AGENT_NAME ?? hostname().slice(0, 100),
+      providers: e.AGENT_PROVIDERS,
+      maxConcurrent: e.AGENT_MAX_CONCURRENT,
+    },
     warnings,
   };
 }
