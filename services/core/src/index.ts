@@ -4,6 +4,7 @@ export { createDatabase, ensureDatabase, splitDatabaseUrl } from './db/database'
 export { describeDatabaseError } from './db/describe-error';
 export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
 export type { Database } from './db/schema';
+export * from './domain';
 export * from './errors/errors';
 export {
   type CommandResult,

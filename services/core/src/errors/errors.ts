@@ -39,6 +39,15 @@ export class InvalidTransitionError extends FlywheelError {
   readonly code = 'invalid_transition';
 }
 
+/**
+ * An aggregate's stored events contradict each other (an event its state cannot follow).
+ * Never caused by input: it means a bug or a damaged log, so it must not be papered over.
+ */
+export class CorruptStreamError extends FlywheelError {
+  override readonly name = 'CorruptStreamError';
+  readonly code = 'corrupt_stream';
+}
+
 export class NotFoundError extends FlywheelError {
   override readonly name = 'NotFoundError';
   readonly code = 'not_found';
