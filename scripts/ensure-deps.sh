@@ -17,11 +17,17 @@ if [[ ! -f $stamp || pnpm-lock.yaml -nt $stamp || package.json -nt $stamp ]]; th
   say "installing dependencies"
   # Not --frozen-lockfile: pnpm 12 wants to record its own binary in the lockfile, which
   # the registry does not publish for every platform, so a frozen install always fails.
+  # When the lockfile needs resolving, pnpm 12 also looks up its own platform binaries and
+  # that lookup fails now and then (ERR_PNPM_BAD_CONFIG_DEP); a retry goes through.
   log=$(mktemp)
-  if ! pnpm install --reporter=append-only >"$log" 2>&1; then
-    cat "$log" >&2
-    die "pnpm install failed (output above)"
-  fi
+  for attempt in 1 2 3; do
+    pnpm install --reporter=append-only >"$log" 2>&1 && break
+    if [[ $attempt -eq 3 ]]; then
+      cat "$log" >&2
+      die "pnpm install failed (output above)"
+    fi
+    sleep 2
+  done
   rm -f "$log"
   touch $stamp
 fi

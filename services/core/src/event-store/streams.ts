@@ -74,6 +74,31 @@ function differences(want: Partial<StreamConfig>, have: StreamConfig): string[] 
   return out;
 }
 
+async function existingConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | null> {
+  try {
+    return (await jsm.streams.info(name)).config;
+  } catch (err) {
+    if ((err as Error).name !== 'StreamNotFoundError') throw err;
+    return null;
+  }
+}
+
+/** Checks the streams without changing anything: one line per missing stream or differing setting. */
+export async function streamProblems(
+  jsm: JetStreamManager,
+  topology: Topology,
+  opts: StreamOptions,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const want of desiredStreams(topology, opts)) {
+    const existing = await existingConfig(jsm, want.name);
+    if (existing === null)
+      problems.push(`stream ${want.name} does not exist (the gateway creates it at start-up)`);
+    else for (const d of differences(want, existing)) problems.push(`stream ${want.name}: ${d}`);
+  }
+  return problems;
+}
+
 /**
  * Creates the streams this install needs, once at start-up. An existing stream with the
  * same settings is left alone; one with different settings is reported, never changed:
@@ -87,12 +112,7 @@ export async function ensureStreams(
   const problems: string[] = [];
   for (const want of desiredStreams(topology, opts)) {
     const name = want.name;
-    let existing: StreamConfig | null = null;
-    try {
-      existing = (await jsm.streams.info(name)).config;
-    } catch (err) {
-      if ((err as Error).name !== 'StreamNotFoundError') throw err;
-    }
+    let existing = await existingConfig(jsm, name);
     if (existing === null) {
       try {
         await jsm.streams.add(want);

@@ -77,6 +77,7 @@ export async function createIsolatedContext(
       JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
       GATEWAY_MASTER_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'warn',
+      OUTPUT_MAX_AGE_DAYS: '1',
     },
     async dispose() {
       for (const s of [topology.events.stream, topology.output.stream, topology.work.stream]) {
