@@ -1,4 +1,5 @@
 export { AgentTokenSource, mintAgentToken, verifyAgentToken } from './auth/agent-token';
+export { runCli } from './cli/run-cli';
 export { type Config, loadConfig, type NodeEnv } from './config/config';
 export { createDatabase, ensureDatabase, splitDatabaseUrl } from './db/database';
 export { describeDatabaseError } from './db/describe-error';
@@ -6,6 +7,7 @@ export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
 export type { Database } from './db/schema';
 export * from './domain';
 export * from './errors/errors';
+export { derivedId, ID_PREFIXES, type IdPrefix, newId } from './ids/id';
 export {
   type CommandResult,
   type Evolver,
@@ -35,3 +37,5 @@ export {
 export { connectNats, type NatsHandle } from './nats/connect';
 export * from './providers';
 export { runService, type ServiceContext } from './service/run-service';
+export { fingerprint } from './vault/crypto';
+export { createVault, type Vault } from './vault/vault';

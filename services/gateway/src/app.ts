@@ -1,21 +1,77 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@flywheel/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { accountsRoutes } from './http/accounts.routes';
 import { healthRoutes } from './http/health.routes';
+import { meRoutes } from './http/me.routes';
+import { openapiRoutes } from './http/openapi.routes';
+import { sessionsRoutes } from './http/sessions.routes';
+import { authPlugin } from './plugins/auth.plugin';
+import { depsPlugin, type GatewayDeps } from './plugins/deps.plugin';
+import { BODY_LIMIT_BYTES, errorHandlerPlugin, sendError } from './plugins/error-handler.plugin';
+import { idempotencyPlugin } from './plugins/idempotency.plugin';
+import { openapiPlugin } from './plugins/openapi.plugin';
 
-export interface AppDeps {
+export const API_PREFIX = '/api/v1';
+
+export interface AppDeps extends Omit<GatewayDeps, 'clock'> {
   readonly logger: Logger;
+  readonly clock?: () => Date;
+}
+
+/** A `?token=` is a credential: request logs show the URL without it. */
+function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
 
 /** Builds the gateway's HTTP app without listening, so tests can `inject` into it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: deps.logger.child(
+      {},
+      {
+        serializers: {
+          req: (req: FastifyRequest) => ({
+            method: req.method,
+            url: redactUrl(req.url),
+            remoteAddress: req.ip,
+          }),
+        },
+      },
+    ) as FastifyBaseLogger,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Errors Fastify raises before routing (a malformed percent-encoding) get the same shape.
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Commands are JSON only: anything else is a 415, not a string for the schema to reject.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(depsPlugin, { ...deps, clock: deps.clock ?? (() => new Date()) });
+  await app.register(errorHandlerPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin, { jwtSecret: deps.config.jwtSecret });
+  await app.register(idempotencyPlugin, { db: deps.db });
+
   await app.register(healthRoutes);
+  await app.register(meRoutes, { prefix: API_PREFIX });
+  await app.register(accountsRoutes, { prefix: API_PREFIX });
+  await app.register(sessionsRoutes, { prefix: API_PREFIX });
+  await app.register(openapiRoutes, { prefix: API_PREFIX });
   return app;
 }

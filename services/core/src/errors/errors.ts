@@ -97,3 +97,21 @@ export class ProviderProtocolError extends FlywheelError {
   override readonly name = 'ProviderProtocolError';
   readonly code = 'provider_protocol_error';
 }
+
+/** An `Idempotency-Key` already used for a different request (other body, route or parameters). */
+export class IdempotencyKeyReusedError extends FlywheelError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'idempotency_key_reused';
+}
+
+/** The first request with this `Idempotency-Key` is still running; retry shortly for its answer. */
+export class IdempotencyInProgressError extends FlywheelError {
+  override readonly name = 'IdempotencyInProgressError';
+  readonly code = 'idempotency_in_progress';
+}
+
+/** The vault holds no usable credential for an account: never stored, destroyed, or the master key changed. */
+export class CredentialUnavailableError extends FlywheelError {
+  override readonly name = 'CredentialUnavailableError';
+  readonly code = 'credential_unavailable';
+}

@@ -1,25 +1,21 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { VERSION } from '../version';
 
+const Health = z.strictObject({
+  status: z.literal('ok'),
+  version: z.string(),
+  uptimeSeconds: z.number(),
+});
+
 /** Liveness: answers as long as the process can serve HTTP, whatever its dependencies do. */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const started = Date.now();
   app.get(
     '/health',
     {
-      schema: {
-        response: {
-          200: {
-            type: 'object',
-            required: ['status', 'version', 'uptimeSeconds'],
-            properties: {
-              status: { type: 'string', enum: ['ok'] },
-              version: { type: 'string' },
-              uptimeSeconds: { type: 'number' },
-            },
-          },
-        },
-      },
+      config: { auth: 'public' },
+      schema: { summary: 'Liveness', tags: ['meta'], security: [], response: { 200: Health } },
     },
     async () => ({
       status: 'ok' as const,
