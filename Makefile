@@ -7,7 +7,7 @@ TSX := node --import tsx
 BIN := node_modules/.bin
 CORE_CLI := services/core/src/cli
 
-.PHONY: help up test lint format typecheck migrate rollback db-test config-validate bench setup deps services
+.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token bench setup deps services
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ db-test: deps ## connect to PostgreSQL; report version and pending migrations
 
 config-validate: deps ## validate the configuration, one line per problem
 	@$(TSX) $(CORE_CLI)/config-validate.ts
+
+token: deps ## print a JWT for local use: ROLE=admin|operator|viewer WS=acme [SUB=alice] [TTL=12h]
+	@$(TSX) services/gateway/src/cli/token.ts $(if $(ROLE),--role '$(ROLE)',) $(if $(WS),--ws '$(WS)',) $(if $(SUB),--sub '$(SUB)',) $(if $(TTL),--ttl '$(TTL)',)
 
 bench: setup ## benchmarks; JSON in bench/results/, a table on stdout
 	@$(TSX) bench/src/run.ts
