@@ -19,7 +19,7 @@ const Usage = z
   .loose();
 const MessageStart = z.object({ message: z.object({ usage: Usage.optional() }).loose() }).loose();
 const ContentBlockDelta = z
-  .object({ delta: z.object({ type: z.string(), text: z.unknown() }).loose() })
+  .object({ delta: z.object({ type: z.string(), text: z.unknown().optional() }).loose() })
   .loose();
 const MessageDelta = z.object({ usage: Usage.nullish() }).loose();
 

@@ -5,3 +5,4 @@ export {
   type TestContext,
   type TestContextOptions,
 } from './isolated-context';
+export * from './provider-emulator';
