@@ -59,7 +59,7 @@ export type VerifyOutcome =
 /** One provider's API behind the gateway's vocabulary of outcomes. */
 export interface ProviderDriver {
   readonly provider: Provider;
-  /** Runs one prompt; resolves (never rejects) with what happened. */
+  /** Runs one prompt; resolves with what happened. Rejects only if the caller's own `onText` throws. */
   run(credential: ProviderCredential, request: RunRequest): Promise<RunOutcome>;
   /** The cheapest authenticated call: is this credential usable right now? */
   verify(credential: ProviderCredential): Promise<VerifyOutcome>;
