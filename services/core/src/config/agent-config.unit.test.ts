@@ -20,12 +20,14 @@ describe('agent configuration', () => {
       AGENT_NAME: 'Build box',
       AGENT_PROVIDERS: 'anthropic, openai,anthropic',
       AGENT_MAX_CONCURRENT: '12',
+      AGENT_DRAIN_TIMEOUT_MS: '5000',
     });
     expect(agent).toEqual({
       id: 'worker-1',
       name: 'Build box',
       providers: ['anthropic', 'openai'],
       maxConcurrent: 12,
+      drainTimeoutMs: 5000,
     });
   });
 

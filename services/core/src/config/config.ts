@@ -111,6 +111,7 @@ const EnvSchema = z.object({
   AGENT_MAX_CONCURRENT: positiveInt('a positive number of sessions')
     .max(1000, 'expected at most 1000 sessions')
     .default(4),
+  AGENT_DRAIN_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(30_000),
 });
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -138,6 +139,8 @@ export interface Config {
     readonly name: string;
     readonly providers: readonly Provider[];
     readonly maxConcurrent: number;
+    /** On SIGTERM, how long running sessions may finish before they are handed back. */
+    readonly drainTimeoutMs: number;
   };
   /** Things that are allowed but worth a line in the log (generated dev secrets). */
   readonly warnings: readonly string[];
@@ -238,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       name: e.AGENT_NAME ?? hostname().slice(0, 100),
       providers: e.AGENT_PROVIDERS,
       maxConcurrent: e.AGENT_MAX_CONCURRENT,
+      drainTimeoutMs: e.AGENT_DRAIN_TIMEOUT_MS,
     },
     warnings,
   };
