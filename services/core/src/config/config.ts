@@ -112,6 +112,9 @@ const EnvSchema = z.object({
     .max(1000, 'expected at most 1000 sessions')
     .default(4),
   AGENT_DRAIN_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(30_000),
+  DISPATCH_START_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(60_000),
+  DISPATCH_AGENT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(15_000),
+  DISPATCH_VERIFY_MAX_BACKOFF_MS: positiveInt('a positive number of milliseconds').default(300_000),
 });
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -141,6 +144,15 @@ export interface Config {
     readonly maxConcurrent: number;
     /** On SIGTERM, how long running sessions may finish before they are handed back. */
     readonly drainTimeoutMs: number;
+  };
+  /** The dispatcher's timers (services/dispatcher). */
+  readonly dispatch: {
+    /** A session Starting this long is requeued once, then failed. */
+    readonly startTimeoutMs: number;
+    /** An agent silent this long is Offline. */
+    readonly agentSilenceMs: number;
+    /** Longest wait between verification retries while a provider is unavailable. */
+    readonly verifyMaxBackoffMs: number;
   };
   /** Things that are allowed but worth a line in the log (generated dev secrets). */
   readonly warnings: readonly string[];
@@ -242,6 +254,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       providers: e.AGENT_PROVIDERS,
       maxConcurrent: e.AGENT_MAX_CONCURRENT,
       drainTimeoutMs: e.AGENT_DRAIN_TIMEOUT_MS,
+    },
+    dispatch: {
+      startTimeoutMs: e.DISPATCH_START_TIMEOUT_MS,
+      agentSilenceMs: e.DISPATCH_AGENT_TIMEOUT_MS,
+      verifyMaxBackoffMs: e.DISPATCH_VERIFY_MAX_BACKOFF_MS,
     },
     warnings,
   };

@@ -20,6 +20,72 @@ export interface DeadLetterTable {
   created_at: Generated<Timestamp>;
 }
 
+/** The dispatcher's position in `EVENTS`; moved in the same transaction as its state (compare-and-set). */
+export interface DispatchCheckpointTable {
+  name: string;
+  last_seq: number;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A session the dispatcher still owes something: Queued, Starting or Running. Terminal ones are deleted. */
+export interface DispatchSessionTable {
+  session_id: string;
+  workspace: string;
+  provider: string;
+  model: string | null;
+  prompt: string;
+  requested_account_id: string | null;
+  status: string;
+  attempt: Generated<number>;
+  account_id: string | null;
+  agent_id: string | null;
+  failed_account_id: string | null;
+  waiting_reason: string | null;
+  waiting_eta: Timestamp | null;
+  start_timeouts: Generated<number>;
+  /** Stream sequence of its SessionRequested: the queue order, kept across failovers. */
+  queued_seq: number;
+  /** Stream sequence of the last change applied, so a late event never undoes a newer one. */
+  version: number;
+}
+
+/** An account as the dispatcher sees it: can it take work, and how recently did it. */
+export interface DispatchAccountTable {
+  account_id: string;
+  workspace: string;
+  provider: string;
+  auth_type: string;
+  /** Where verification calls go (a proxy or emulator); null for the provider's own endpoint. */
+  base_url: string | null;
+  status: string;
+  cooldown_until: Timestamp | null;
+  error_reason: string | null;
+  max_concurrent: number;
+  last_used_at: Timestamp | null;
+  version: number;
+}
+
+/** An agent worker and when it was last heard from. */
+export interface DispatchAgentTable {
+  agent_id: string;
+  workspace: string;
+  status: string;
+  providers: string[];
+  capacity: number;
+  last_heartbeat_at: Timestamp;
+}
+
+/** A durable timer: fired at `due_at` by whichever dispatcher claims it first. */
+export interface DispatchTimerTable {
+  kind: string;
+  key: string;
+  workspace: string;
+  due_at: Timestamp;
+  payload: Generated<unknown>;
+  /** Set while a dispatcher runs the timer; a change by the consumer clears it. */
+  lease_id: string | null;
+}
+
 /** The first answer to an `Idempotency-Key`, per workspace; `pending` while the first request runs. */
 export interface IdempotencyKeyTable {
   workspace: string;
@@ -49,4 +115,9 @@ export interface Database {
   dead_letters: DeadLetterTable;
   idempotency_keys: IdempotencyKeyTable;
   account_credentials: AccountCredentialTable;
+  dispatch_checkpoint: DispatchCheckpointTable;
+  dispatch_sessions: DispatchSessionTable;
+  dispatch_accounts: DispatchAccountTable;
+  dispatch_agents: DispatchAgentTable;
+  dispatch_timers: DispatchTimerTable;
 }

@@ -115,3 +115,9 @@ export class CredentialUnavailableError extends FlywheelError {
   override readonly name = 'CredentialUnavailableError';
   readonly code = 'credential_unavailable';
 }
+
+/** A consumer's checkpoint moved under it: another consumer already applied the same events. */
+export class CheckpointConflictError extends FlywheelError {
+  override readonly name = 'CheckpointConflictError';
+  readonly code = 'checkpoint_conflict';
+}

@@ -87,6 +87,16 @@ export async function createIsolatedContext(
       await db.destroy();
       const a = new pg.Client({ connectionString: splitDatabaseUrl(serverDbUrl).serverUrl });
       await a.connect();
+      // pg's pool.end() resolves before its clients have finished closing; terminating one
+      // mid-close makes it emit an unhandled error, so give our own connections a moment.
+      for (let i = 0; i < 40; i++) {
+        const open = await a.query(
+          'select 1 from pg_stat_activity where datname = $1 and application_name = $2',
+          [dbName, `test-${id}`],
+        );
+        if (open.rowCount === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await a.query(`drop database if exists ${dbName} with (force)`);
       await a.end();
     },
