@@ -1,6 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in by default (`Generated<Timestamp>` would select as a ColumnType). */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 /** Where a projection has got to in the `EVENTS` stream; updated in the same transaction as its rows. */
 export interface ProjectionCheckpointTable {
@@ -94,8 +96,8 @@ export interface IdempotencyKeyTable {
   status: 'pending' | 'completed';
   response_status: number | null;
   response_body: string | null;
-  created_at: Generated<Timestamp>;
-  locked_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
+  locked_at: DefaultedTimestamp;
   expires_at: Timestamp;
 }
 
@@ -106,7 +108,7 @@ export interface AccountCredentialTable {
   secret_sealed: Buffer;
   data_key_sealed: Buffer | null;
   master_key_id: string;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
   destroyed_at: Timestamp | null;
 }
 

@@ -17,6 +17,9 @@ export interface LoadedState<S> {
   readonly version: number;
 }
 
+const notFound = (ref: StreamRef, cause?: unknown) =>
+  new NotFoundError(`${ref.type} ${ref.id} does not exist`, { cause });
+
 /** Loads and folds one aggregate; `NotFoundError` when it has no events (or is another workspace's). */
 export async function loadState<S, E extends DomainEvent>(
   store: EventStore,
@@ -24,7 +27,7 @@ export async function loadState<S, E extends DomainEvent>(
   evolver: Evolver<S, E>,
 ): Promise<LoadedState<S>> {
   const loaded = await store.load<E>(ref);
-  if (loaded.version === 0) throw new NotFoundError(`${ref.type} ${ref.id} does not exist`);
+  if (loaded.version === 0) throw notFound(ref);
   let state = evolver.initialState();
   for (const e of loaded.events) state = evolver.evolve(state, e as unknown as E);
   return { state, version: loaded.version };
@@ -81,6 +84,8 @@ export async function executeCommand<S, E extends DomainEvent>(
       duplicate: appended.duplicate,
     };
   } catch (err) {
+    // The decider cannot know the id; say which one, as reads do, so every 404 reads alike.
+    if (err instanceof NotFoundError) throw notFound(ref, err);
     if (!(err instanceof VersionConflictError || err instanceof InvalidTransitionError)) throw err;
     const earlier = await committedEarlier(store, ref, evolver, opts.commandId);
     if (earlier) return earlier;

@@ -74,6 +74,9 @@ const SECTION: Readonly<Record<string, string>> = {
   headers: 'headers',
 };
 
+/** What an unknown field's name may look like to be repeated in the answer (our fields are identifiers). */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
 /** Zod issues as `{ path, message }`, one per bad field; an unknown key becomes its own issue. */
 function fieldIssues(
   section: string,
@@ -89,7 +92,12 @@ function fieldIssues(
     const base = [section, ...v.instancePath.split('/').filter(Boolean)].join('.');
     if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
       for (const key of v.params.keys) {
-        out.push({ path: `${base}.${String(key)}`, message: 'unknown field; remove it' });
+        // A name that could not be a field (a pasted key, say) is not echoed back or logged.
+        out.push(
+          FIELD_NAME.test(String(key))
+            ? { path: `${base}.${String(key)}`, message: 'unknown field; remove it' }
+            : { path: base, message: 'a field whose name is not an identifier; remove it' },
+        );
       }
     } else {
       out.push({ path: base, message: v.message ?? 'invalid' });
@@ -152,14 +160,16 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
   if (mapped === null || mapped.status >= 500) {
     request.log.error({ err }, 'request failed');
   } else {
-    request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
+    // Client errors can quote the client's input; the code and the request id are enough here.
+    request.log.info({ code: mapped.code, status: mapped.status }, 'request rejected');
   }
   const m = mapped ?? {
     status: 500,
     code: 'internal_error',
     message: `an unexpected error occurred; quote request id ${request.id} to the operators`,
   };
-  return reply.code(m.status).send(body(request, m));
+  // Set here too: errors raised before routing (bad URLs) skip the hook that usually sets it.
+  return reply.code(m.status).header('x-request-id', request.id).send(body(request, m));
 }
 
 /**

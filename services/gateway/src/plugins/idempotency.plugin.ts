@@ -7,7 +7,6 @@ import {
 } from '@flywheel/core';
 import fp from 'fastify-plugin';
 import { type Kysely, sql } from 'kysely';
-import { principalOf } from './auth.plugin';
 
 /** How long a first answer is kept; clients may retry for at least this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -61,7 +60,8 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
     app.decorateRequest('idempotency', null);
 
     app.addHook('preHandler', async (request, reply) => {
-      if (request.method !== 'POST') return;
+      // Unmatched (404) and public requests run no command, so they claim no key.
+      if (request.method !== 'POST' || request.principal === null) return;
       const key = request.headers['idempotency-key'];
       if (key === undefined) return;
       if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
@@ -70,7 +70,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
           details: { issues: [{ path: 'headers.idempotency-key', message }] },
         });
       }
-      const { workspace } = principalOf(request);
+      const { workspace } = request.principal;
       const keyHash = sha256(key);
       const requestHash = sha256(
         canonicalJson([request.method, request.routeOptions.url, request.params, request.body ?? null]),
