@@ -115,6 +115,7 @@ const EnvSchema = z.object({
   DISPATCH_START_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(60_000),
   DISPATCH_AGENT_TIMEOUT_MS: positiveInt('a positive number of milliseconds').default(15_000),
   DISPATCH_VERIFY_MAX_BACKOFF_MS: positiveInt('a positive number of milliseconds').default(300_000),
+  UI_BUILD_DIR: z.string().min(1).optional(),
 });
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -136,6 +137,8 @@ export interface Config {
   readonly streamReplicas: number;
   readonly outputMaxAgeDays: number;
   readonly readyMaxLag: number;
+  /** The dashboard build the gateway serves (`make ui`); null for the one in the repository. */
+  readonly uiBuildDir: string | null;
   /** The agent worker's identity and capacity (services/agent). */
   readonly agent: {
     readonly id: string;
@@ -248,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamReplicas: e.STREAM_REPLICAS,
     outputMaxAgeDays: e.OUTPUT_MAX_AGE_DAYS,
     readyMaxLag: e.READY_MAX_LAG,
+    uiBuildDir: e.UI_BUILD_DIR ? resolve(e.UI_BUILD_DIR) : null,
     agent: {
       id: e.AGENT_ID ?? defaultAgentId(),
       name: e.AGENT_NAME ?? hostname().slice(0, 100),
