@@ -16,13 +16,22 @@ export interface GatewayClientOptions {
 }
 
 export interface CallOptions {
-  /** Tries in all when no gateway answers (timeout, no responders); a reply ends the tries. */
+  /**
+   * Tries in all while no gateway answers (timeout, no responders) or it answers that it
+   * could not finish (`version_conflict`, `infrastructure_unavailable`, `internal`).
+   */
   readonly attempts?: number;
   /** Called between tries, e.g. to tell JetStream the work item is still being handled. */
   readonly onRetry?: () => void;
 }
 
 const ENCODER = new TextEncoder();
+/** Refusals that say "not now" rather than "no". */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'version_conflict',
+  'infrastructure_unavailable',
+  'internal',
+]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -67,7 +76,14 @@ export class GatewayClient {
         lastError = err;
         continue;
       }
-      return parseReply(op, data);
+      const reply = parseReply(op, data);
+      // The gateway could not finish (a conflict it could not resolve, its own dependencies
+      // down): the same request may well succeed in a moment.
+      if (!reply.ok && TRANSIENT_CODES.has(reply.error.code) && attempt < attempts) {
+        lastError = new Error(`${reply.error.code}: ${reply.error.message}`);
+        continue;
+      }
+      return reply;
     }
     throw new InfrastructureError(
       `no gateway answered ${op} after ${attempts} tries: ${(lastError as Error).message}`,

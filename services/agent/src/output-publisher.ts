@@ -35,14 +35,19 @@ interface OpenChunk {
 const ENCODER = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The longest prefix of `text` that fits in `room` UTF-8 bytes without splitting a character. */
-function splitAtBytes(text: string, room: number): readonly [string, string] {
+/**
+ * The longest prefix of `text` that fits in `room` UTF-8 bytes without splitting a character,
+ * the rest, and the prefix's size in bytes.
+ */
+function splitAtBytes(text: string, room: number): readonly [string, string, number] {
+  // Most deltas fit whole: measure without encoding.
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size <= room) return [text, '', size];
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= room) return [text, ''];
   let cut = room;
   // 0b10xxxxxx is a continuation byte: back up to the first byte of that character.
   while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
-  return [bytes.subarray(0, cut).toString('utf8'), bytes.subarray(cut).toString('utf8')];
+  return [bytes.subarray(0, cut).toString('utf8'), bytes.subarray(cut).toString('utf8'), cut];
 }
 
 /**
@@ -87,14 +92,14 @@ export class OutputPublisher {
     let rest = text;
     while (rest !== '') {
       const chunk = this.open ?? this.openChunk(stream);
-      const [head, tail] = splitAtBytes(rest, this.maxBytes - chunk.bytes);
+      const [head, tail, headBytes] = splitAtBytes(rest, this.maxBytes - chunk.bytes);
       if (head === '') {
         // Not even one character fits in what is left of this chunk: start the next one.
         this.seal();
         continue;
       }
       chunk.parts.push(head);
-      chunk.bytes += Buffer.byteLength(head, 'utf8');
+      chunk.bytes += headBytes;
       rest = tail;
       if (chunk.bytes >= this.maxBytes || rest !== '') this.seal();
     }

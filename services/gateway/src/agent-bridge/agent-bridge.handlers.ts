@@ -3,6 +3,7 @@ import {
   type AgentState,
   accountEvolver,
   agentEvolver,
+  CredentialUnavailableError,
   decideAccount,
   decideAgent,
   decideSession,
@@ -332,7 +333,11 @@ export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
       const { accountId } = requireOwnRun(state, ctx.agentId, req.attempt, 'a credential lease');
       const account = await accountState(req.workspace, accountId);
       if (account.status === INITIAL) throw new NotFoundError(`account ${accountId} does not exist`);
-      if (account.status === 'Revoked') throw new ForbiddenError(`account ${account.label} was revoked`);
+      if (account.status === 'Revoked') {
+        throw new CredentialUnavailableError(
+          `account ${account.label} was revoked; its credential is destroyed`,
+        );
+      }
       const secret = await vault.reveal(req.workspace, accountId);
       deps.logger.info({ sessionId: req.sessionId, accountId, agentId: ctx.agentId }, 'credential leased');
       return {
