@@ -9,6 +9,7 @@ import {
 } from '@flywheel/core';
 import { AGENT_DRAINING_REASON, OutputChunk, type Provider, type WorkItem } from '@flywheel/schemas';
 import type { JsMsg } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
 import type { GatewayClient, RequestBody } from './gateway-client';
 import { OutputPublisher, type PublishChunk } from './output-publisher';
 import { type StopCause, watchSession } from './session-watch';
@@ -37,6 +38,7 @@ const REPORT_ATTEMPTS = 10;
 export class SessionRun {
   private readonly controller = new AbortController();
   private stopped: RunStop | null = null;
+  private reported = false;
   private readonly log: Logger;
 
   constructor(
@@ -60,13 +62,22 @@ export class SessionRun {
     await withLogContext({ sessionId: this.item.sessionId, correlationId: this.item.sessionId }, async () => {
       const { nc } = this.deps.nats;
       const subject = this.deps.topology.eventSubject(this.item.workspace, 'session', this.item.sessionId);
-      const watch = await watchSession(nc, subject, (cause) => this.stop(cause));
+      let watch: Subscription | null = null;
+      let started = false;
       try {
-        if (await this.start()) await this.execute();
+        watch = await watchSession(nc, subject, (cause) => this.stop(cause));
+        started = await this.start();
+        if (started) await this.execute();
       } catch (err) {
         this.log.error({ err }, 'session run failed unexpectedly');
+        // Never leave a started session Running on an agent that has let it go.
+        if (!started) this.msg.nak(5_000);
+        else if (!this.reported) {
+          const reason = `agent error: ${(err as Error).message}`.slice(0, 2000);
+          await this.report('failed', { ...this.ref, reason, retryable: true });
+        }
       } finally {
-        watch.unsubscribe();
+        watch?.unsubscribe();
       }
     });
   }
@@ -219,6 +230,7 @@ export class SessionRun {
     op: Op,
     body: RequestBody<Op>,
   ): Promise<void> {
+    this.reported = true;
     try {
       const reply = await this.deps.gateway.call(op, body, { attempts: REPORT_ATTEMPTS });
       if (reply.ok) this.log.info(`session reported ${op}`);
