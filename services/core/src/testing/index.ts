@@ -6,3 +6,11 @@ export {
   type TestContextOptions,
 } from './isolated-context';
 export * from './provider-emulator';
+export {
+  freePort,
+  mintToken,
+  SERVICE_NAMES,
+  type ServiceName,
+  type ServiceProcess,
+  startServiceProcess,
+} from './service-process';

@@ -104,7 +104,7 @@ async function agentLost(deps: TimerDeps, t: ClaimedTimer): Promise<Fired> {
   const sessions = await sessionsOfAgent(deps.db, t.key);
   await Promise.all(
     sessions.map(async (s) => {
-      const output = await hasOutput(deps.nats, deps.topology, s.workspace, s.sessionId);
+      const output = await hasOutput(deps.nats, deps.topology, s.workspace, s.sessionId, s.attempt);
       const command = agentLostCommand(output);
       const r = await deps.commander.session(
         s.workspace,
