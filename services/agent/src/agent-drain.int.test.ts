@@ -2,21 +2,14 @@ import { type AgentState, agentEvolver } from '@flywheel/core';
 import {
   createTestContext,
   type ProviderEmulator,
+  type ServiceProcess,
   startProviderEmulator,
+  startServiceProcess,
   type TestContext,
 } from '@flywheel/core/testing';
 import { AGENT_DRAINING_REASON, AGENTS_WORKSPACE } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  dispatch,
-  linkAccount,
-  readOutput,
-  requestSession,
-  type ServiceProcess,
-  session,
-  startService,
-  waitForLog,
-} from './testing/stack-fixture';
+import { dispatch, linkAccount, readOutput, requestSession, session } from './testing/stack-fixture';
 
 let ctx: TestContext;
 let emulator: ProviderEmulator;
@@ -26,22 +19,22 @@ let agent: ServiceProcess;
 beforeAll(async () => {
   ctx = await createTestContext();
   emulator = await startProviderEmulator();
-  gateway = await startService('gateway', ctx);
-  await waitForLog(gateway, 'gateway started');
-  agent = await startService('agent', ctx, {
+  gateway = await startServiceProcess('gateway', { ...ctx.env, LOG_LEVEL: 'info' });
+  agent = await startServiceProcess('agent', {
+    ...ctx.env,
+    LOG_LEVEL: 'info',
     AGENT_ID: 'drain-agent',
     AGENT_MAX_CONCURRENT: '2',
     AGENT_DRAIN_TIMEOUT_MS: '3000',
   });
-  await waitForLog(agent, 'agent started');
   const base = emulator.baseUrl('anthropic');
   await linkAccount(ctx, 'acc_quick', 'Quick', 'sk-ant-quick', base);
   await linkAccount(ctx, 'acc_endless', 'Endless', 'sk-ant-endless', base);
 });
 
 afterAll(async () => {
-  await agent?.stop();
-  await gateway?.stop();
+  await agent?.stop('SIGKILL');
+  await gateway?.stop('SIGKILL');
   await emulator?.close();
   await ctx?.dispose();
 });

@@ -2,7 +2,9 @@ import { createAnthropicDriver, createLogger, type ProviderDriver } from '@flywh
 import {
   createTestContext,
   type ProviderEmulator,
+  type ServiceProcess,
   startProviderEmulator,
+  startServiceProcess,
   type TestContext,
 } from '@flywheel/core/testing';
 import { outputChunkMsgId } from '@flywheel/schemas';
@@ -17,10 +19,7 @@ import {
   publishWorkItem,
   readOutput,
   requestSession,
-  type ServiceProcess,
   session,
-  startService,
-  waitForLog,
 } from './testing/stack-fixture';
 
 let ctx: TestContext;
@@ -36,8 +35,7 @@ const loseAckOf = new Set<string>();
 beforeAll(async () => {
   ctx = await createTestContext();
   emulator = await startProviderEmulator();
-  gateway = await startService('gateway', ctx);
-  await waitForLog(gateway, 'gateway started');
+  gateway = await startServiceProcess('gateway', { ...ctx.env, LOG_LEVEL: 'info' });
   // Fast transient retries keep a failing test short; the mapping of outcomes is the driver's own.
   driver = createAnthropicDriver({
     retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 100 },
@@ -74,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.drain();
-  await gateway?.stop();
+  await gateway?.stop('SIGKILL');
   await emulator?.close();
   await ctx?.dispose();
 });

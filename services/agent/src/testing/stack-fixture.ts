@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   type AccountState,
   accountEvolver,
@@ -13,68 +11,12 @@ import type { TestContext } from '@flywheel/core/testing';
 import { type DomainEvent, OutputChunk, type WorkItem, workItemMsgId } from '@flywheel/schemas';
 
 /**
- * What the agent's integration tests share: a real gateway process answering the agents'
- * requests, and the dispatcher's part played by hand (append the session's events, publish
- * the work item), so the agent is tested against the real protocol end to end.
+ * What the agent's integration tests share besides a real gateway process
+ * (`startServiceProcess`): the dispatcher's part played by hand (append the session's
+ * events, publish the work item), so the agent is tested against the real protocol alone.
  */
 
 export const WS = 'acme';
-
-/** A service of this repository as a child process, its output kept for a failing test's report. */
-export interface ServiceProcess {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  /** Resolves with the exit code (or signal name) once the process has ended. */
-  readonly exited: Promise<number | string>;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts `services/<name>/src/main.ts` with the test's database and streams. */
-export async function startService(
-  name: 'gateway' | 'agent',
-  ctx: TestContext,
-  env: Record<string, string> = {},
-): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
-    env: { ...process.env, ...ctx.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (d: Buffer) => output.push(String(d)));
-  child.stderr?.on('data', (d: Buffer) => output.push(String(d)));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
-  return {
-    child,
-    output,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-/** Waits until a service logged `line` (its "started" line), or fails with its output. */
-export async function waitForLog(service: ServiceProcess, line: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!service.output.join('').includes(line)) {
-    if (service.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`service did not log "${line}":\n${service.output.join('')}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const appendOpts = (commandId = randomUUID()) => ({
   commandId,
