@@ -7,7 +7,7 @@ TSX := node --import tsx
 BIN := node_modules/.bin
 CORE_CLI := services/core/src/cli
 
-.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token bench setup deps services
+.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token demo bench setup deps services
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ config-validate: deps ## validate the configuration, one line per problem
 
 token: deps ## print a JWT for local use: ROLE=admin|operator|viewer WS=acme [SUB=alice] [TTL=12h]
 	@$(TSX) services/gateway/src/cli/token.ts $(if $(ROLE),--role '$(ROLE)',) $(if $(WS),--ws '$(WS)',) $(if $(SUB),--sub '$(SUB)',) $(if $(TTL),--ttl '$(TTL)',)
+
+demo: deps ## emulator + 3 demo accounts + a stream of sessions against a running stack (make up)
+	@$(TSX) services/dispatcher/src/demo/demo.ts
 
 bench: setup ## benchmarks; JSON in bench/results/, a table on stdout
 	@$(TSX) bench/src/run.ts

@@ -8,7 +8,7 @@ import {
   type Topology,
 } from '@flywheel/core';
 import type { Provider } from '@flywheel/schemas';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Commander } from '../adapters/commander';
 import {
   loadPool,
@@ -50,13 +50,12 @@ async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Carries out one planned decision; every command re-checks that the session is still Queued. */
-async function carryOut(
-  deps: DispatchDeps,
-  trx: Transaction<Database>,
-  session: QueuedSessionRow,
-  d: Decision,
-): Promise<boolean> {
+/**
+ * Carries out one planned decision; every command re-checks that the session is still Queued.
+ * The local writes are single autocommit statements, not part of the pool's transaction: held
+ * across NATS round trips, their row locks would deadlock with the consumer's batches.
+ */
+async function carryOut(deps: DispatchDeps, session: QueuedSessionRow, d: Decision): Promise<boolean> {
   const { commander } = deps;
   const { workspace, sessionId } = session;
   switch (d.kind) {
@@ -81,7 +80,7 @@ async function carryOut(
         model: session.model,
         prompt: session.prompt,
       });
-      await markAssigned(trx, {
+      await markAssigned(deps.db, {
         sessionId,
         version: r.version,
         attempt,
@@ -99,7 +98,7 @@ async function carryOut(
         isQueued,
       );
       if (r.state.status === 'Queued') {
-        await markWaiting(trx, { sessionId, version: r.version, reason: d.reason, eta: d.eta });
+        await markWaiting(deps.db, { sessionId, version: r.version, reason: d.reason, eta: d.eta });
       }
       return false;
     }
@@ -110,7 +109,7 @@ async function carryOut(
         { type: 'FailSession', data: { reason: d.reason } },
         isQueued,
       );
-      if (r.events.length > 0) await removeSession(trx, sessionId);
+      if (r.events.length > 0) await removeSession(deps.db, sessionId);
       deps.logger.info({ sessionId, reason: d.reason }, 'session failed: its account cannot run it');
       return false;
     }
@@ -119,8 +118,8 @@ async function carryOut(
 
 /**
  * One pass over every pool with queued sessions: plan, then carry the plan out. Each pool is
- * planned under a transaction-scoped advisory lock, so replicas never plan the same pool at
- * once, and the local state changes of the pass commit with it. Returns true when a pool had
+ * planned and carried out under a transaction-scoped advisory lock, so replicas never work
+ * on the same pool at once (the transaction holds nothing else). Returns true when a pool had
  * more queued sessions than one pass plans and made progress, so the caller goes again.
  */
 export async function dispatchPass(deps: DispatchDeps): Promise<boolean> {
@@ -133,7 +132,7 @@ export async function dispatchPass(deps: DispatchDeps): Promise<boolean> {
       let assigned = 0;
       await forEachConcurrently(planDispatch(pool), CONCURRENCY, async (d) => {
         try {
-          if (await carryOut(deps, trx, byId.get(d.sessionId)!, d)) assigned++;
+          if (await carryOut(deps, byId.get(d.sessionId)!, d)) assigned++;
         } catch (err) {
           // The session moved on (cancelled, or another replica got there); the next pass sees it.
           if (err instanceof InvalidTransitionError || err instanceof NotFoundError) return;
