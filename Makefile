@@ -20,10 +20,11 @@ services: ## start NATS and PostgreSQL when none are reachable
 
 setup: deps services migrate
 
-up: setup ## run the whole stack; the gateway and dashboard on http://localhost:3000
+up: setup ui ## run the whole stack; the gateway and dashboard on http://localhost:3000
 	@$(TSX) scripts/run-stack.ts
 
-test: setup lint typecheck ## set up, then run every test against real NATS and PostgreSQL
+# The dashboard build is needed only by ui/tests/*.e2e.ts, which drive it in Chromium.
+test: setup lint typecheck ui ## set up, then run every test against real NATS and PostgreSQL
 	@$(BIN)/vitest run
 
 lint: deps ## biome lint and format check
@@ -34,6 +35,17 @@ format: deps ## rewrite files in the house format
 
 typecheck: deps ## TypeScript, strict, every package
 	@$(BIN)/tsc -p tsconfig.json
+	@pnpm --filter @flywheel/ui --silent typecheck
+
+.PHONY: ui
+UI_SOURCES := $(shell find ui/src ui/static -type f 2>/dev/null) ui/package.json ui/svelte.config.js ui/vite.config.ts
+
+ui: ui/build/handler.js ## build the dashboard the gateway serves (ui/build); rebuilt when its sources change
+
+ui/build/handler.js: $(UI_SOURCES)
+	@$(MAKE) --no-print-directory deps
+	@echo "building the dashboard (ui/build)"
+	@log=$$(mktemp); if pnpm --filter @flywheel/ui build >"$$log" 2>&1; then rm -f "$$log"; else cat "$$log"; rm -f "$$log"; exit 1; fi
 
 migrate: deps ## create the database if needed and apply pending migrations
 	@$(TSX) $(CORE_CLI)/migrate.ts

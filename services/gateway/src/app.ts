@@ -58,8 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // Commands are JSON only: anything else is a 415, not a string for the schema to reject.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   await app.register(depsPlugin, { ...deps, clock: deps.clock ?? (() => new Date()) });

@@ -1,3 +1,10 @@
 export { API_PREFIX, type AppDeps, buildApp } from './app';
 export { ACTIONS, type Action, GRANTS, mayAct } from './auth/permissions';
-export { type Principal, signUserToken, tokenKey, verifyUserToken } from './auth/user-token';
+export { createTokenVerifier, type TokenVerifier } from './auth/token-verifier';
+export {
+  type Principal,
+  signUserToken,
+  tokenKey,
+  type VerifiedToken,
+  verifyUserToken,
+} from './auth/user-token';

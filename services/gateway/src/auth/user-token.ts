@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { UnauthorizedError } from '@flywheel/core';
 import { type Role, TokenClaims } from '@flywheel/schemas';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
@@ -9,19 +10,18 @@ export interface Principal {
   readonly role: Role;
 }
 
-const ENCODER = new TextEncoder();
 const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Clocks of the issuer and the gateway may disagree a little. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** The HMAC key for a JWT secret; derive once and reuse. */
-export function tokenKey(secret: string): Uint8Array {
-  return ENCODER.encode(secret);
+/** The HMAC key for a JWT secret. Make it once: jose imports a KeyObject once, raw bytes on every call. */
+export function tokenKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 /** Signs an HS256 user token with `sub`, `ws`, `role`, `iat` and `exp`. */
 export async function signUserToken(
-  key: Uint8Array,
+  key: KeyObject,
   principal: Principal,
   opts: { readonly ttlSeconds: number; readonly now?: Date },
 ): Promise<string> {
@@ -65,18 +65,24 @@ function describeRejection(err: unknown, token: string): string {
   return `the token is malformed: ${(err as Error).message}`;
 }
 
+/** A verified token: who it speaks for, and until when (ms since the epoch). */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  readonly expiresAt: number;
+}
+
 /**
  * Verifies an HS256 user token and returns its principal. Anything else (no signature,
  * `alg: none`, another algorithm or key, expired, malformed, missing or bad claims) is an
  * `UnauthorizedError` whose message says which.
  */
-export async function verifyUserToken(key: Uint8Array, token: string): Promise<Principal> {
+export async function verifyUserToken(key: KeyObject, token: string): Promise<VerifiedToken> {
   if (!COMPACT_JWT.test(token)) {
     throw new UnauthorizedError(
       'the token is malformed: expected a JWT (three base64url parts joined by dots)',
     );
   }
-  let payload: unknown;
+  let payload: { readonly exp?: number };
   try {
     ({ payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
@@ -97,5 +103,9 @@ export async function verifyUserToken(key: Uint8Array, token: string): Promise<P
       { details: { issues } },
     );
   }
-  return { user: claims.data.sub, workspace: claims.data.ws, role: claims.data.role };
+  return {
+    principal: { user: claims.data.sub, workspace: claims.data.ws, role: claims.data.role },
+    // jose checked that exp is present and a number.
+    expiresAt: (payload.exp ?? 0) * 1000,
+  };
 }

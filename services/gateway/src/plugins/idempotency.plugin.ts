@@ -5,14 +5,17 @@ import {
   IdempotencyKeyReusedError,
   ValidationError,
 } from '@flywheel/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { principalOf } from './auth.plugin';
+import { createIdempotencyStore } from './idempotency-store';
 
-/** How long a first answer is kept; clients may retry for at least this long. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** A pending key older than this belongs to a request that died; a retry may take it over. */
-const STALE_PENDING_MS = 60 * 1000;
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How long a retry waits for the first request's answer before it is told to come back. */
+const PENDING_WAIT_MS = 2_000;
+const PENDING_POLL_MS = 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** The `Idempotency-Key` this request runs under. */
@@ -52,141 +55,120 @@ function canonicalJson(value: unknown): string {
 /**
  * `Idempotency-Key` on POST: the first request with a key inserts a pending row (the primary
  * key stops a concurrent duplicate), runs, and records its answer; a retry with the same
- * body gets that answer replayed, with a different body a 422, while the first still runs
- * a 409. Runs after authentication and validation, so rejected requests claim no key.
+ * body gets that answer replayed (waiting up to 2 s while the first still runs, then 409),
+ * with a different body a 422. Runs after authentication and validation, so rejected
+ * requests claim no key.
  */
 export const idempotencyPlugin = fp<IdempotencyOptions>(
   async (app, { db }) => {
+    const store = createIdempotencyStore(db);
     app.decorateRequest('idempotency', null);
 
-    app.addHook('preHandler', async (request, reply) => {
-      // Unmatched (404) and public requests run no command, so they claim no key.
-      if (request.method !== 'POST' || request.principal === null) return;
-      const key = request.headers['idempotency-key'];
-      if (key === undefined) return;
-      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-        const message = 'must be 1 to 255 visible ASCII characters (a UUID is a good choice)';
-        throw new ValidationError(`Idempotency-Key ${message}`, {
-          details: { issues: [{ path: 'headers.idempotency-key', message }] },
-        });
-      }
-      const { workspace } = request.principal;
+    /** Claims the key for this request, or answers it with the first request's answer (true). */
+    async function claimOrReplay(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      key: string,
+    ): Promise<boolean> {
+      const { workspace } = principalOf(request);
       const keyHash = sha256(key);
       const requestHash = sha256(
         canonicalJson([request.method, request.routeOptions.url, request.params, request.body ?? null]),
       );
       const claim = { workspace, keyHash, commandId: `idem-${sha256(`${workspace}\n${key}`).slice(0, 40)}` };
 
-      // A row can vanish between the insert and the select (its request failed and released
-      // it), so try a few times before giving up.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const claimed = await db
-          .insertInto('idempotency_keys')
-          .values({
-            workspace,
-            key_hash: keyHash,
-            request_hash: requestHash,
-            status: 'pending',
-            expires_at: sql<Date>`now() + ${`${IDEMPOTENCY_TTL_MS} milliseconds`}::interval`,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['workspace', 'key_hash'])
-              .doUpdateSet({
-                request_hash: requestHash,
-                status: 'pending',
-                response_status: null,
-                response_body: null,
-                created_at: sql`now()`,
-                locked_at: sql`now()`,
-                expires_at: sql`excluded.expires_at`,
-              })
-              // Take over only an expired key, or the same request abandoned by a dead process.
-              .where((eb) =>
-                eb.or([
-                  eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
-                  eb.and([
-                    eb('idempotency_keys.status', '=', 'pending'),
-                    eb('idempotency_keys.request_hash', '=', requestHash),
-                    sql<boolean>`idempotency_keys.locked_at < now() - ${`${STALE_PENDING_MS} milliseconds`}::interval`,
-                  ]),
-                ]),
-              ),
-          )
-          .returning('key_hash')
-          .executeTakeFirst();
-        if (claimed) {
+      // A key held by a running request is usually answered within milliseconds (its
+      // answer is being recorded as the client sees it), so wait a little for it.
+      const deadline = Date.now() + PENDING_WAIT_MS;
+      for (;;) {
+        const held = await store.claim(workspace, keyHash, requestHash);
+        if (held === true) {
           request.idempotency = { ...claim, owned: true };
-          return;
+          return false;
         }
-        const row = await db
-          .selectFrom('idempotency_keys')
-          .select(['request_hash', 'status', 'response_status', 'response_body'])
-          .where('workspace', '=', workspace)
-          .where('key_hash', '=', keyHash)
-          .executeTakeFirst();
-        if (!row) continue;
-        if (row.request_hash !== requestHash) {
-          throw new IdempotencyKeyReusedError(
-            'this Idempotency-Key was already used for a different request; use a new key for a new request',
-          );
+        // null: the holder failed and released the key between our two statements.
+        if (held !== null) {
+          if (held.requestHash !== requestHash) {
+            throw new IdempotencyKeyReusedError(
+              'this Idempotency-Key was already used for a different request; use a new key for a new request',
+            );
+          }
+          if (held.state === 'completed') {
+            request.idempotency = { ...claim, owned: false };
+            reply
+              .code(held.status)
+              .header('idempotent-replayed', 'true')
+              .type('application/json; charset=utf-8');
+            reply.send(held.body ?? '');
+            return true;
+          }
         }
-        if (row.status === 'pending') {
+        if (Date.now() >= deadline) {
           throw new IdempotencyInProgressError(
             'the first request with this Idempotency-Key is still running; retry in a moment for its answer',
           );
         }
-        request.idempotency = { ...claim, owned: false };
-        reply
-          .code(row.response_status ?? 200)
-          .header('idempotent-replayed', 'true')
-          .type('application/json; charset=utf-8');
-        return reply.send(row.response_body ?? '');
+        await sleep(PENDING_POLL_MS);
       }
-      throw new IdempotencyInProgressError('this Idempotency-Key is contended; retry in a moment');
+    }
+
+    // Callback style: most requests carry no key, and they should not pay for a promise.
+    app.addHook('preHandler', (request, reply, done) => {
+      // Unmatched (404) and public requests run no command, so they claim no key.
+      if (request.method !== 'POST' || request.principal === null) return done();
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) return done();
+      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+        const message = 'must be 1 to 255 visible ASCII characters (a UUID is a good choice)';
+        return done(
+          new ValidationError(`Idempotency-Key ${message}`, {
+            details: { issues: [{ path: 'headers.idempotency-key', message }] },
+          }),
+        );
+      }
+      claimOrReplay(request, reply, key).then(
+        // A replayed answer is already sent: the route must not run.
+        (replayed) => (replayed ? undefined : done()),
+        (err: Error) => done(err),
+      );
     });
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    // The answer is recorded while it travels to the client rather than before: a retry can
+    // only come after it, and one that finds the key still pending waits for the record.
+    const recording = new Set<Promise<void>>();
+    app.addHook('onSend', (request, reply, payload, done) => {
       const claim = request.idempotency;
-      if (!claim?.owned) return payload;
-      const where = { workspace: claim.workspace, key_hash: claim.keyHash } as const;
-      try {
-        // Failures that a retry may cure (a conflict, an outage) release the key instead.
-        if (reply.statusCode >= 500 || reply.statusCode === 409) {
-          await db
-            .deleteFrom('idempotency_keys')
-            .where('workspace', '=', where.workspace)
-            .where('key_hash', '=', where.key_hash)
-            .where('status', '=', 'pending')
-            .execute();
-        } else {
-          await db
-            .updateTable('idempotency_keys')
-            .set({
-              status: 'completed',
-              response_status: reply.statusCode,
-              response_body: typeof payload === 'string' ? payload : payload == null ? null : String(payload),
-            })
-            .where('workspace', '=', where.workspace)
-            .where('key_hash', '=', where.key_hash)
-            .execute();
-        }
-      } catch (err) {
-        // The client still gets its answer. The key stays pending until it goes stale; a
-        // retry then re-runs the command, which the derived command id makes harmless.
+      if (!claim?.owned) return done(null, payload);
+      // Failures that a retry may cure (a conflict, an outage) release the key instead.
+      const write =
+        reply.statusCode >= 500 || reply.statusCode === 409
+          ? store.release(claim.workspace, claim.keyHash)
+          : store.complete(
+              claim.workspace,
+              claim.keyHash,
+              reply.statusCode,
+              typeof payload === 'string' ? payload : payload == null ? null : String(payload),
+            );
+      const tracked = write.catch((err: unknown) => {
+        // The key stays pending until it goes stale; a retry then re-runs the command,
+        // which the key-derived command id makes harmless.
         request.log.error({ err }, 'could not record the answer for an Idempotency-Key');
-      }
-      return payload;
+      });
+      recording.add(tracked);
+      void tracked.finally(() => recording.delete(tracked));
+      done(null, payload);
     });
 
     const sweep = setInterval(() => {
-      db.deleteFrom('idempotency_keys')
-        .where('expires_at', '<', sql<Date>`now()`)
-        .execute()
+      store
+        .sweep()
         .catch((err: unknown) => app.log.warn({ err }, 'sweeping expired idempotency keys failed'));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
-    app.addHook('onClose', async () => clearInterval(sweep));
+    app.addHook('onClose', async () => {
+      clearInterval(sweep);
+      await Promise.all(recording);
+    });
   },
   { name: 'idempotency', dependencies: ['auth'] },
 );
