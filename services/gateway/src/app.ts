@@ -12,6 +12,7 @@ import { healthRoutes } from './http/health.routes';
 import { meRoutes } from './http/me.routes';
 import { openapiRoutes } from './http/openapi.routes';
 import { sessionsRoutes } from './http/sessions.routes';
+import { uiPlugin } from './http/ui.plugin';
 import { authPlugin } from './plugins/auth.plugin';
 import { depsPlugin, type GatewayDeps } from './plugins/deps.plugin';
 import { BODY_LIMIT_BYTES, errorHandlerPlugin, sendError } from './plugins/error-handler.plugin';
@@ -74,5 +75,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsRoutes, { prefix: API_PREFIX });
   await app.register(sessionsRoutes, { prefix: API_PREFIX });
   await app.register(openapiRoutes, { prefix: API_PREFIX });
+  await app.register(uiPlugin, { buildDir: deps.config.uiBuildDir });
   return app;
 }

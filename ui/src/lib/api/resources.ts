@@ -1,0 +1,70 @@
+import type {
+  AccountDetail,
+  AgentView,
+  Provider,
+  SessionDetail,
+  SessionStatus,
+  SessionSummary,
+} from '@flywheel/schemas';
+
+export type {
+  AccountStatus,
+  AgentStatus,
+  LinkAccountBody,
+  OutputChunk,
+  Provider,
+  Role,
+  SessionAccepted,
+  SessionDetail,
+  SessionStatus,
+  StartSessionBody,
+} from '@flywheel/schemas';
+
+/**
+ * A session as the dashboard shows it: what the list gives, plus what only one session's
+ * own page has (the whole prompt, failed accounts, usage) when it came from there.
+ */
+export type SessionRow = SessionSummary &
+  Partial<
+    Pick<
+      SessionDetail,
+      'prompt' | 'requestedAccountId' | 'failedAccountIds' | 'outputChunks' | 'inputTokens' | 'outputTokens'
+    >
+  >;
+
+/** An account with how busy it is; never a secret, only its fingerprint. */
+export type AccountRow = AccountDetail;
+
+/** An agent worker and its health. */
+export type AgentRow = AgentView;
+
+/** One page of a list, and the cursor of the next (older) page when the list pages. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string | null;
+}
+
+/** Characters of the prompt a list shows (as the read model keeps them). */
+export const PROMPT_PREVIEW_LENGTH = 200;
+
+/** A session's own page as a row. */
+export function detailRow(detail: SessionDetail): SessionRow {
+  return { ...detail, promptPreview: detail.prompt.slice(0, PROMPT_PREVIEW_LENGTH) };
+}
+
+/** The session statuses, in lifecycle order, for filters. */
+export const SESSION_STATUS_ORDER = [
+  'Queued',
+  'Starting',
+  'Running',
+  'Completed',
+  'Failed',
+  'Cancelled',
+] as const satisfies readonly SessionStatus[];
+
+export const PROVIDER_ORDER = ['anthropic', 'openai', 'google'] as const satisfies readonly Provider[];
+
+/** Whether a session can still change. */
+export function isFinished(status: SessionStatus): boolean {
+  return status === 'Completed' || status === 'Failed' || status === 'Cancelled';
+}

@@ -1,0 +1,176 @@
+import {
+  createTestContext,
+  freePort,
+  mintToken,
+  type ProviderEmulator,
+  type ServiceProcess,
+  startProviderEmulator,
+  startServiceProcess,
+  type TestContext,
+} from '@flywheel/core/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from './chromium';
+import { ensureUiBuild } from './ui-build';
+
+/**
+ * The dashboard as a user meets it: Chromium against the gateway, projector, dispatcher and
+ * agent running as `make up` runs them, on real NATS and Postgres, with the provider
+ * emulator behind the account. The tests run in order, as one visit.
+ */
+
+const missing = ensureChromium();
+if (missing) console.warn(`dashboard e2e skipped: ${missing}`);
+
+const WORKSPACE = 'e2e';
+const KEY = 'sk-ant-e2e-0123456789abcdef';
+const OUTPUT = ['Hello from ', 'the emulator.'];
+
+describe.skipIf(missing !== null)('the dashboard in a browser', () => {
+  let ctx: TestContext;
+  let emulator: ProviderEmulator;
+  let env: Record<string, string>;
+  let gateway: ServiceProcess;
+  const services: ServiceProcess[] = [];
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  let sessionId: string;
+
+  /** Everything the services said, for a failing test's report. */
+  const logs = () => [gateway, ...services].map((s) => `--- ${s?.name}\n${s?.output.join('')}`).join('\n');
+  const indicator = () => page.locator('[data-testid=connection]');
+  /** Set on the page; still there later only if the page never reloaded. */
+  const mark = () => page.evaluate(() => Object.assign(window, { e2eMark: 'no reload' }));
+  const marked = () => page.evaluate(() => (window as unknown as { e2eMark?: string }).e2eMark);
+
+  beforeAll(async () => {
+    ensureUiBuild();
+    ctx = await createTestContext();
+    emulator = await startProviderEmulator();
+    emulator.script(KEY, { text: OUTPUT, latencyMs: 50 });
+    const port = await freePort();
+    env = { ...ctx.env, LOG_LEVEL: 'info', PORT: String(port) };
+    gateway = await startServiceProcess('gateway', env);
+    const { PORT: _gatewayPort, ...rest } = env;
+    for (const name of ['projector', 'dispatcher'] as const)
+      services.push(await startServiceProcess(name, rest));
+    base = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+  }, 300_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.error(logs()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of [...services].reverse()) await s.stop();
+    await gateway?.stop();
+    await emulator?.close();
+    await ctx?.dispose();
+  });
+
+  it('sends a visitor to the login page and refuses a token the gateway did not sign', async () => {
+    await page.goto(`${base}/sessions`);
+    await page.waitForURL(/\/login\?next=%2Fsessions$/);
+    const forged = await mintToken(
+      { ...env, JWT_SECRET: 'not-the-gateway-secret-0123456789abcdef' },
+      'admin',
+      WORKSPACE,
+    );
+    await page.fill('textarea[name=token]', forged);
+    await page.click('button[type=submit]');
+    await page.locator('[role=alert]', { hasText: 'signature' }).waitFor();
+    expect(page.url()).toContain('/login');
+  });
+
+  it('logs in with a pasted token, kept in an httpOnly cookie, and goes live', async () => {
+    await page.fill('textarea[name=token]', await mintToken(env, 'admin', WORKSPACE));
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/sessions`);
+    await indicator().filter({ hasText: 'Live' }).waitFor();
+    expect(await page.textContent('header')).toContain(WORKSPACE);
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'fw_token');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('fw_token');
+  });
+
+  it('links an API-key account and shows it turn Active without a reload', async () => {
+    await page.click('header nav >> text=Accounts');
+    await page.waitForURL(`${base}/accounts`);
+    await mark();
+    const form = page.locator('[data-testid=link-account]');
+    await form.locator('input[name=label]').fill('e2e key');
+    await form.locator('input[name=apiKey]').fill(KEY);
+    await form.locator('input[name=baseUrl]').fill(emulator.baseUrl('anthropic'));
+    await form.locator('button[type=submit]').click();
+    const row = page.locator('[data-testid=accounts] tr', { hasText: 'e2e key' });
+    await row.waitFor();
+    // The dispatcher verifies the key with the provider; the page hears of it on its own.
+    await row.locator('[data-status="Active"]').waitFor({ timeout: 30_000 });
+    expect(await form.locator('input[name=apiKey]').inputValue()).toBe('');
+    expect(await marked()).toBe('no reload');
+  });
+
+  it('starts a session that appears in the list and runs to Completed while the user watches', async () => {
+    await page.click('header nav >> text=Sessions');
+    await page.waitForURL(`${base}/sessions`);
+    await mark();
+    await page.click('text=Start a session');
+    const form = page.locator('[data-testid=start-session]');
+    await form.locator('textarea[name=prompt]').fill('Say hello');
+    await form.locator('button[type=submit]').click();
+    const link = form.locator('a');
+    await link.waitFor();
+    sessionId = (await link.textContent())!.trim();
+
+    const row = page.locator(`[data-testid=sessions] tr[data-session-id="${sessionId}"]`);
+    await row.waitFor();
+    // No agent runs yet, so the session cannot have got further than being dispatched.
+    expect(['Queued', 'Starting']).toContain(await row.locator('[data-status]').getAttribute('data-status'));
+
+    const { PORT: _gatewayPort, ...rest } = env;
+    services.push(
+      await startServiceProcess('agent', { ...rest, AGENT_ID: `${ctx.id}-agent`, AGENT_NAME: 'e2e-agent' }),
+    );
+    await row.locator('[data-status="Completed"]').waitFor({ timeout: 45_000 });
+    expect(await row.textContent()).toContain(`${ctx.id}-agent`);
+    expect(await marked()).toBe('no reload');
+  });
+
+  it("shows the session's output and its whole history on its page", async () => {
+    await page.click(`[data-testid=sessions] a:text("${sessionId}")`);
+    await page.waitForURL(`${base}/sessions/${sessionId}`);
+    await page.locator('[data-testid=output]', { hasText: OUTPUT.join('') }).waitFor();
+    const timeline = page.locator('[data-testid=timeline]');
+    await timeline.locator('[data-event-type="SessionCompleted"]').waitFor();
+    for (const type of ['SessionRequested', 'SessionAssigned', 'SessionStarted']) {
+      expect(await timeline.locator(`[data-event-type="${type}"]`).count(), type).toBe(1);
+    }
+    expect(
+      await page.locator('[data-testid=session-summary] [data-status]').getAttribute('data-status'),
+    ).toBe('Completed');
+  });
+
+  it('shows Disconnected while the gateway is down, then resumes without repeating a line', async () => {
+    await mark();
+    await gateway.stop();
+    await indicator().filter({ hasText: 'Disconnected' }).waitFor({ timeout: 15_000 });
+    gateway = await startServiceProcess('gateway', env);
+    await indicator().filter({ hasText: 'Live' }).waitFor({ timeout: 30_000 });
+    // Resumed behind the last cursor: the console and the history hold everything once.
+    expect((await page.locator('[data-testid=output] .stdout').allTextContents()).join('')).toBe(
+      OUTPUT.join(''),
+    );
+    expect(await page.locator('[data-testid=timeline] [data-event-type="SessionCompleted"]').count()).toBe(1);
+    expect(await marked()).toBe('no reload');
+  });
+
+  it('lists the agent as Online', async () => {
+    await page.click('header nav >> text=Agents');
+    const row = page.locator('[data-testid=agents] tr', { hasText: 'e2e-agent' });
+    await row.locator('[data-status="Online"]').waitFor();
+  });
+});
