@@ -86,7 +86,7 @@ export function liveListStore<T extends Keyed>(opts: LiveListStoreOptions<T>): R
         failures = 0;
         list.load(page.items);
         loading = false;
-        publish({ status: 'ready', error: null, nextCursor: page.nextCursor });
+        publish({ status: 'ready', error: null, nextCursor: page.nextCursor ?? null });
       } catch (err) {
         if (stopped) return;
         loading = false;
