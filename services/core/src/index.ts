@@ -7,7 +7,6 @@ export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
 export type { Database } from './db/schema';
 export * from './domain';
 export * from './errors/errors';
-export { derivedId, ID_PREFIXES, type IdPrefix, newId } from './ids/id';
 export {
   type CommandResult,
   type Evolver,
@@ -27,6 +26,7 @@ export {
 } from './event-store/event-store';
 export { DEDUPE_WINDOW_MS, desiredStreams, ensureStreams, type StreamOptions } from './event-store/streams';
 export { createTopology, type Topology } from './event-store/topology';
+export { derivedId, ID_PREFIXES, type IdPrefix, newId } from './ids/id';
 export {
   createLogger,
   currentLogContext,
