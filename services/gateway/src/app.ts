@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@flywheel/core';
+import type { Logger, NatsHandle, Topology } from '@flywheel/core';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -7,6 +7,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createTokenVerifier } from './auth/token-verifier';
 import { accountsRoutes } from './http/accounts.routes';
 import { healthRoutes } from './http/health.routes';
 import { meRoutes } from './http/me.routes';
@@ -17,12 +18,17 @@ import { authPlugin } from './plugins/auth.plugin';
 import { depsPlugin, type GatewayDeps } from './plugins/deps.plugin';
 import { BODY_LIMIT_BYTES, errorHandlerPlugin, sendError } from './plugins/error-handler.plugin';
 import { idempotencyPlugin } from './plugins/idempotency.plugin';
+import metricsPlugin from './plugins/metrics.plugin';
 import { openapiPlugin } from './plugins/openapi.plugin';
+import wsPlugin from './ws/ws.plugin';
 
 export const API_PREFIX = '/api/v1';
 
 export interface AppDeps extends Omit<GatewayDeps, 'clock'> {
   readonly logger: Logger;
+  /** For the live feeds of `/ws`, read straight from JetStream. */
+  readonly nats: NatsHandle;
+  readonly topology: Topology;
   readonly clock?: () => Date;
 }
 
@@ -64,13 +70,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(depsPlugin, { ...deps, clock: deps.clock ?? (() => new Date()) });
+  await app.register(metricsPlugin);
+  await app.register(depsPlugin, {
+    config: deps.config,
+    eventStore: deps.eventStore,
+    db: deps.db,
+    vault: deps.vault,
+    clock: deps.clock ?? (() => new Date()),
+  });
   await app.register(errorHandlerPlugin);
   await app.register(openapiPlugin);
-  await app.register(authPlugin, { jwtSecret: deps.config.jwtSecret });
+  const tokens = createTokenVerifier(deps.config.jwtSecret);
+  await app.register(authPlugin, { tokens });
   await app.register(idempotencyPlugin, { db: deps.db });
 
   await app.register(healthRoutes);
+  await app.register(wsPlugin, {
+    nats: deps.nats,
+    topology: deps.topology,
+    authenticate: (token) => tokens.verify(token),
+  });
   await app.register(meRoutes, { prefix: API_PREFIX });
   await app.register(accountsRoutes, { prefix: API_PREFIX });
   await app.register(sessionsRoutes, { prefix: API_PREFIX });

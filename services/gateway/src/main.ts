@@ -23,7 +23,7 @@ runService('gateway', async ({ config, logger, onShutdown }) => {
   onShutdown(() => db.destroy());
   const eventStore = createEventStore(nats, topology);
   const vault = createVault(db, config.masterKey);
-  const app = await buildApp({ logger, config, db, eventStore, vault });
+  const app = await buildApp({ logger, config, db, eventStore, vault, nats, topology });
   onShutdown(() => app.close());
   // Agents' NATS requests (lifecycle facts, credential leases); every gateway shares the load.
   const bridge = startAgentBridge({

@@ -2,7 +2,7 @@ import { ForbiddenError, UnauthorizedError } from '@flywheel/core';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Action, describeAction, mayAct, rolesFor } from '../auth/permissions';
-import { createTokenVerifier } from '../auth/token-verifier';
+import type { TokenVerifier } from '../auth/token-verifier';
 import type { Principal } from '../auth/user-token';
 
 /** A route's rule: `public`, or the action its caller's role must be allowed. */
@@ -19,7 +19,8 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  readonly jwtSecret: string;
+  /** Shared with `/ws`, so a token verified for one is cached for both. */
+  readonly tokens: TokenVerifier;
 }
 
 /** Routes under this prefix must declare `config.auth`; a forgotten rule fails at start-up. */
@@ -45,7 +46,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /** The token from the Authorization header, else the `fw_token` cookie, else `?token=`. */
-function tokenOf(request: FastifyRequest): string | undefined {
+export function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
@@ -73,7 +74,7 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 export const authPlugin = fp<AuthOptions>(
   async (app, opts) => {
-    const tokens = createTokenVerifier(opts.jwtSecret);
+    const { tokens } = opts;
     app.decorateRequest('principal', null);
 
     app.addHook('onRoute', (route) => {

@@ -34,6 +34,8 @@ export async function createTestApp(
     db: ctx.db,
     eventStore: ctx.eventStore,
     vault: createVault(ctx.db, config.masterKey),
+    nats: ctx.nats,
+    topology: ctx.topology,
   });
   await app.ready();
   const key = tokenKey(config.jwtSecret);

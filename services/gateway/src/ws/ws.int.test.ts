@@ -19,7 +19,7 @@ beforeAll(async () => {
     authenticate: async (token) => {
       const [sub, ws] = token.split('@');
       if (!sub || !ws) throw new Error('bad token');
-      return { sub, ws, role: 'viewer' };
+      return { user: sub, workspace: ws, role: 'viewer' as const };
     },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,41 +1,24 @@
 import websocket from '@fastify/websocket';
 import type { NatsHandle, Topology } from '@flywheel/core';
 import { WsClientMessage, type WsServerMessage, type WsTopic } from '@flywheel/schemas';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/user-token';
+import { tokenOf } from '../plugins/auth.plugin';
 import { type Feed, type FeedItem, openFeed, topicSource } from './topic-feed';
-
-/** Who is on the other end of a socket, as the auth layer established it. */
-export interface WsPrincipal {
-  readonly sub: string;
-  readonly ws: string;
-  readonly role: string;
-}
 
 export interface WsPluginOptions {
   readonly nats: NatsHandle;
   readonly topology: Topology;
   /** Verifies a token from the header, the `fw_token` cookie or `?token=`; throws when it is bad. */
-  readonly authenticate: (token: string) => Promise<WsPrincipal>;
+  readonly authenticate: (token: string) => Promise<Principal>;
 }
 
 const MAX_SUBSCRIPTIONS = 64;
 /** A client this far behind is cut off; it resumes with `after` and loses nothing. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const KEEPALIVE_MS = 30_000;
-
-function tokenOf(req: FastifyRequest): string | null {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const cookie = req.headers.cookie
-    ?.split(';')
-    .map((c) => c.trim())
-    .find((c) => c.startsWith('fw_token='));
-  if (cookie) return decodeURIComponent(cookie.slice('fw_token='.length));
-  const query = (req.query as Record<string, unknown> | undefined)?.token;
-  return typeof query === 'string' && query !== '' ? query : null;
-}
 
 function send(socket: WebSocket, message: WsServerMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -55,11 +38,10 @@ const wsPlugin: FastifyPluginAsync<WsPluginOptions> = async (app, opts) => {
   });
 
   app.get('/ws', { websocket: true }, async (socket, req) => {
-    const token = tokenOf(req);
-    let principal: WsPrincipal;
+    let principal: Principal;
     try {
-      if (token === null)
-        throw new Error('no token: send Authorization: Bearer, the fw_token cookie or ?token=');
+      const token = tokenOf(req);
+      if (!token) throw new Error('no token: send Authorization: Bearer, the fw_token cookie or ?token=');
       principal = await opts.authenticate(token);
     } catch (err) {
       send(socket, { op: 'error', code: 'unauthorized', message: (err as Error).message });
@@ -68,7 +50,7 @@ const wsPlugin: FastifyPluginAsync<WsPluginOptions> = async (app, opts) => {
     }
     sockets.add(socket);
     const feeds = new Map<WsTopic, Promise<Feed | null>>();
-    const log = req.log.child({ user: principal.sub, workspace: principal.ws });
+    const log = req.log.child({ user: principal.user, workspace: principal.workspace });
     const keepalive = setInterval(() => socket.ping(), KEEPALIVE_MS);
 
     const closeFeed = async (topic: WsTopic) => {
@@ -122,7 +104,7 @@ const wsPlugin: FastifyPluginAsync<WsPluginOptions> = async (app, opts) => {
         return;
       }
       const topic = m.topic;
-      const source = topicSource(opts.topology, principal.ws, topic);
+      const source = topicSource(opts.topology, principal.workspace, topic);
       // Items that arrive before `subscribed` went out wait, so the client always sees
       // `subscribed` first.
       let held: FeedItem[] | null = [];
@@ -176,7 +158,7 @@ const wsPlugin: FastifyPluginAsync<WsPluginOptions> = async (app, opts) => {
       if (socket.readyState !== socket.OPEN) await closeFeed(topic);
     });
 
-    send(socket, { op: 'hello', user: principal.sub, workspace: principal.ws, role: principal.role });
+    send(socket, { op: 'hello', user: principal.user, workspace: principal.workspace, role: principal.role });
   });
 };
 
