@@ -9,6 +9,7 @@ export * from './events/session.events';
 export * from './http/accounts.http';
 export * from './http/auth.http';
 export * from './http/errors.http';
+export * from './http/queries.http';
 export * from './http/sessions.http';
 export * from './output';
 export * from './ws';

@@ -1,7 +1,7 @@
 export { AgentTokenSource, mintAgentToken, verifyAgentToken } from './auth/agent-token';
 export { runCli } from './cli/run-cli';
 export { type Config, loadConfig, type NodeEnv } from './config/config';
-export { createDatabase, ensureDatabase, splitDatabaseUrl } from './db/database';
+export { createDatabase, createPgPool, ensureDatabase, splitDatabaseUrl } from './db/database';
 export { describeDatabaseError } from './db/describe-error';
 export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
 export type { Database } from './db/schema';
@@ -37,5 +37,6 @@ export {
 export { connectNats, type NatsHandle } from './nats/connect';
 export * from './providers';
 export { runService, type ServiceContext } from './service/run-service';
+export * from './read-models';
 export { fingerprint } from './vault/crypto';
 export { createVault, type Vault } from './vault/vault';

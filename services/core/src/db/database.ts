@@ -10,14 +10,18 @@ export interface DatabaseOptions {
   readonly applicationName?: string;
 }
 
-/** Creates the typed Kysely instance over a pg pool. Close it with `db.destroy()`. */
-export function createDatabase(url: string, opts: DatabaseOptions = {}): Kysely<Database> {
-  const pool = new pg.Pool({
+/** A pg pool with the project's type parsing, for code that needs the driver itself (COPY, LISTEN). */
+export function createPgPool(url: string, opts: DatabaseOptions = {}): pg.Pool {
+  return new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'flywheel',
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Creates the typed Kysely instance over a pg pool. Close it with `db.destroy()`. */
+export function createDatabase(url: string, opts: DatabaseOptions = {}): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPgPool(url, opts) }) });
 }
 
 /** Splits a database URL into the server URL (maintenance db `postgres`) and the database name. */

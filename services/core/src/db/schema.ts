@@ -112,9 +112,142 @@ export interface AccountCredentialTable {
   destroyed_at: Timestamp | null;
 }
 
+/** Read model: one row per session, folded by the `sessions` projection. Fields that do not apply to the status are null. */
+export interface SessionsTable {
+  workspace: string;
+  id: string;
+  status: string;
+  provider: string;
+  model: string | null;
+  prompt: string;
+  /** The first characters of the prompt, for lists. */
+  prompt_preview: string;
+  requested_account_id: string | null;
+  account_id: string | null;
+  agent_id: string | null;
+  attempts: number;
+  max_attempts: number;
+  failed_account_ids: string[];
+  queue_reason: string | null;
+  queue_eta: Timestamp | null;
+  /** Why it failed or was cancelled. */
+  reason: string | null;
+  metadata: Record<string, string>;
+  output_chunks: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  created_at: Timestamp;
+  queued_at: Timestamp;
+  assigned_at: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+  /** Stream sequence of its SessionRequested: the list order and pagination key. */
+  created_seq: number;
+  last_seq: number;
+}
+
+/** Read model: one row per account; never a secret, only its fingerprint. */
+export interface AccountsTable {
+  workspace: string;
+  id: string;
+  status: string;
+  provider: string;
+  label: string;
+  auth_type: string;
+  fingerprint: string;
+  base_url: string | null;
+  max_concurrent: number;
+  token_expires_at: Timestamp | null;
+  /** The running cooldown (Cooldown), or the one that resumes after re-verification (Verifying). */
+  cooldown_until: Timestamp | null;
+  cooldown_source: string | null;
+  error_code: string | null;
+  error_reason: string | null;
+  expired_cause: string | null;
+  revoked_reason: string | null;
+  last_used_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_seq: number;
+  last_seq: number;
+}
+
+/** Sessions in flight (Starting or Running) per account, kept by the `accounts` projection. */
+export interface AccountSessionsTable {
+  workspace: string;
+  session_id: string;
+  account_id: string;
+  since: Timestamp;
+}
+
+/** Read model: one row per agent worker. */
+export interface AgentsTable {
+  workspace: string;
+  id: string;
+  status: string;
+  name: string;
+  providers: string[];
+  max_concurrent: number;
+  version: string;
+  offline_reason: string | null;
+  registered_at: Timestamp;
+  /** The latest event that showed the agent alive (registration, drain, resume, a session start). */
+  last_seen_at: Timestamp;
+  updated_at: Timestamp;
+  created_seq: number;
+  last_seq: number;
+}
+
+/** Sessions running per agent, kept by the `agents` projection. */
+export interface AgentSessionsTable {
+  workspace: string;
+  session_id: string;
+  agent_id: string;
+  since: Timestamp;
+}
+
+/** Read model: session output chunks by their per-session sequence. */
+export interface SessionOutputTable {
+  workspace: string;
+  session_id: string;
+  seq: number;
+  stream: string;
+  text: string;
+  at: Timestamp;
+  /** Sequence of the chunk's message in the `OUTPUT` stream. */
+  stream_seq: number;
+}
+
+/** Read model: every event, for per-aggregate history and the audit view. */
+export interface EventIndexTable {
+  stream_seq: number;
+  /** Position of the event within its commit. */
+  idx: number;
+  event_id: string;
+  type: string;
+  version: number;
+  workspace: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  at: Timestamp;
+  actor_kind: string;
+  actor_id: string;
+  causation_id: string;
+  correlation_id: string;
+  data: unknown;
+}
+
 export interface Database {
   projection_checkpoints: ProjectionCheckpointTable;
   dead_letters: DeadLetterTable;
+  sessions: SessionsTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
+  agents: AgentsTable;
+  agent_sessions: AgentSessionsTable;
+  session_output: SessionOutputTable;
+  event_index: EventIndexTable;
   idempotency_keys: IdempotencyKeyTable;
   account_credentials: AccountCredentialTable;
   dispatch_checkpoint: DispatchCheckpointTable;

@@ -48,6 +48,12 @@ export class CorruptStreamError extends FlywheelError {
   readonly code = 'corrupt_stream';
 }
 
+/** A stored message a read model cannot apply; it goes to the dead letters and the projection goes on. */
+export class ProjectionError extends FlywheelError {
+  override readonly name = 'ProjectionError';
+  readonly code = 'projection_failed';
+}
+
 export class NotFoundError extends FlywheelError {
   override readonly name = 'NotFoundError';
   readonly code = 'not_found';

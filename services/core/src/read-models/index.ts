@@ -1,0 +1,23 @@
+export { getAccount, listAccounts } from './accounts.queries';
+export { listAgents } from './agents.queries';
+export { type CheckpointWatcher, createCheckpointWatcher } from './checkpoint-watcher';
+export { type CursorCodec, createCursorCodec } from './cursor';
+export { getAggregateHistory, type HistoryEntry } from './history.queries';
+export { listOutput, type OutputPageQuery } from './output.queries';
+export {
+  getProjectionStatus,
+  type ProjectionStatus,
+  type ProjectionStatusDeps,
+  type ProjectionStatusOptions,
+} from './projection-status';
+export {
+  CHECKPOINT_CHANNEL,
+  isProjectionName,
+  PROJECTION_NAMES,
+  PROJECTIONS,
+  type ProjectionName,
+  type ProjectionSource,
+  projectionConsumerName,
+  projectionLockName,
+} from './projections';
+export { getSession, type ListSessionsQuery, listSessions } from './sessions.queries';

@@ -1,0 +1,101 @@
+import { ProjectionError, type StoredEvent, type Topology } from '@flywheel/core';
+import { Commit, type DomainEvent, OutputChunk, SubjectToken, upcastEventData } from '@flywheel/schemas';
+import type { CommitMessage, OutputMessage } from '../projections/projection';
+
+const DECODER = new TextDecoder();
+
+/** A stream message as the engine sees it: its sequence, subject and bytes. */
+export interface RawMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+}
+
+/** A message decoded for the projections, or the reason it could not be. */
+export type Decoded<M> =
+  | { readonly seq: number; readonly raw: RawMessage; readonly message: M }
+  | { readonly seq: number; readonly raw: RawMessage; readonly error: Error };
+
+/** Turns raw bytes into a projection's message; throws `ProjectionError` when they are not one. */
+export type Decoder<M> = (raw: RawMessage) => M;
+
+function parseJson(raw: RawMessage): unknown {
+  try {
+    return JSON.parse(DECODER.decode(raw.data));
+  } catch (cause) {
+    throw new ProjectionError(`message ${raw.seq} is not JSON`, { cause });
+  }
+}
+
+/**
+ * Decodes one `EVENTS` commit: checks the envelope, upcasts each event to its current
+ * version, and checks that every event belongs to the same aggregate (one commit, one aggregate).
+ */
+export const decodeCommit: Decoder<CommitMessage> = (raw) => {
+  const parsed = Commit.safeParse(parseJson(raw));
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ProjectionError(`message ${raw.seq} is not a commit: ${where}`, { cause: parsed.error });
+  }
+  const first = parsed.data.events[0]!;
+  const events = parsed.data.events.map((e): StoredEvent => {
+    if (
+      e.workspace !== first.workspace ||
+      e.aggregate.type !== first.aggregate.type ||
+      e.aggregate.id !== first.aggregate.id
+    ) {
+      throw new ProjectionError(`commit ${raw.seq} mixes aggregates`);
+    }
+    try {
+      const data = upcastEventData(e.type as DomainEvent['type'], e.version, e.data);
+      return { ...e, data, seq: raw.seq } as StoredEvent;
+    } catch (cause) {
+      throw new ProjectionError(`commit ${raw.seq}: ${(cause as Error).message}`, { cause });
+    }
+  });
+  return { seq: raw.seq, events };
+};
+
+/** Decodes `OUTPUT` chunks; the workspace and session come from the subject. */
+export function outputDecoder(topology: Topology): Decoder<OutputMessage> {
+  // `<prefix>.fw.output.>` without the wildcard.
+  const prefix = topology.output.subjects.slice(0, -1);
+  return (raw) => {
+    const tokens = raw.subject.startsWith(prefix) ? raw.subject.slice(prefix.length).split('.') : [];
+    const [workspace, sessionId] = tokens;
+    if (
+      tokens.length !== 2 ||
+      !SubjectToken.safeParse(workspace).success ||
+      !SubjectToken.safeParse(sessionId).success
+    ) {
+      throw new ProjectionError(`output message ${raw.seq} has an unexpected subject ${raw.subject}`);
+    }
+    const chunk = OutputChunk.safeParse(parseJson(raw));
+    if (!chunk.success) {
+      const where = chunk.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new ProjectionError(`output message ${raw.seq} is not a chunk: ${where}`, { cause: chunk.error });
+    }
+    return { seq: raw.seq, workspace: workspace!, sessionId: sessionId!, chunk: chunk.data };
+  };
+}
+
+/** Decodes a message, keeping the error instead of throwing so one bad message does not stop a batch. */
+export function decode<M>(decoder: Decoder<M>, raw: RawMessage): Decoded<M> {
+  try {
+    return { seq: raw.seq, raw, message: decoder(raw) };
+  } catch (error) {
+    return { seq: raw.seq, raw, error: error as Error };
+  }
+}
+
+/** A dead letter's payload: the message as JSON when it is JSON Postgres can store, else its text. */
+export function deadLetterPayload(raw: RawMessage): unknown {
+  // jsonb refuses NUL characters, escaped or not; keep such a message as plain text.
+  const text = DECODER.decode(raw.data).replaceAll('\u0000', '\uFFFD');
+  try {
+    if (!text.includes('\\u0000')) return JSON.parse(text);
+  } catch {
+    // Not JSON: stored as text below.
+  }
+  return { subject: raw.subject, text: text.slice(0, 65_536) };
+}

@@ -1,0 +1,140 @@
+import type { ProjectionName } from '@flywheel/core';
+import type { Projection, Row, RowChange, RowKey, RowView, TableSpec } from '../projections/projection';
+import { type Decoded, deadLetterPayload } from './decode';
+
+/** A message that could not be projected, as stored in `dead_letters`. */
+export interface DeadLetter {
+  readonly projection: ProjectionName;
+  readonly streamSeq: number;
+  readonly eventType: string;
+  readonly error: string;
+  readonly payload: unknown;
+}
+
+/** The latest state of one row a batch changed: the row, or null when it was deleted. */
+export interface StateEntry {
+  readonly key: RowKey;
+  readonly row: Row | null;
+}
+
+/** What a batch does to the tables: final state of each changed key, appended rows, dead letters. */
+export interface FoldResult {
+  readonly state: ReadonlyMap<string, ReadonlyMap<string, StateEntry>>;
+  readonly appends: ReadonlyMap<string, readonly Row[]>;
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/** Joins a key into one map key; NUL never occurs in a stored key (the row check refuses it). */
+export const keyString = (key: RowKey): string => key.join('\u0000');
+
+export function rowKey(spec: TableSpec, row: Row): RowKey {
+  return spec.key.map((c) => String(row[c]));
+}
+
+function tableSpecs(projection: Projection<unknown>): Map<string, TableSpec> {
+  return new Map(projection.tables.map((t) => [t.name, t]));
+}
+
+function failedType(d: Decoded<unknown>): string {
+  if ('message' in d) {
+    const events = (d.message as { events?: readonly { type: string }[] }).events;
+    return events?.[0]?.type ?? 'OutputChunk';
+  }
+  return '(undecodable)';
+}
+
+/**
+ * Applies a batch of decoded messages to `base` (the rows as they stand) in stream order.
+ * Each message's changes are checked with `check` and kept only if the whole message
+ * applies: a message that throws becomes a dead letter and leaves no trace.
+ */
+export function foldBatch<M>(
+  projection: Projection<M>,
+  batch: readonly Decoded<M>[],
+  base: RowView,
+  check: (table: string, row: Row) => void,
+): FoldResult {
+  const specs = tableSpecs(projection as Projection<unknown>);
+  const state = new Map<string, Map<string, StateEntry>>();
+  const appends = new Map<string, Row[]>();
+  const appended = new Map<string, Set<string>>();
+  const deadLetters: DeadLetter[] = [];
+  for (const t of projection.tables) {
+    if (t.mode === 'state') state.set(t.name, new Map());
+    else {
+      appends.set(t.name, []);
+      appended.set(t.name, new Set());
+    }
+  }
+  const view: RowView = {
+    get(table, key) {
+      const entry = state.get(table)?.get(keyString(key));
+      if (entry !== undefined) return entry.row ?? undefined;
+      return base.get(table, key);
+    },
+  };
+
+  for (const d of batch) {
+    let changes: readonly RowChange[];
+    try {
+      if ('error' in d) throw d.error;
+      changes = projection.apply(d.message, view);
+      for (const c of changes) {
+        const spec = specs.get(c.table);
+        if (spec === undefined)
+          throw new Error(`${projection.name} wrote to ${c.table}, which it does not own`);
+        if ((c.op === 'insert') !== (spec.mode === 'append')) {
+          throw new Error(`${projection.name}: ${c.op} on ${spec.mode} table ${c.table}`);
+        }
+        if (c.op !== 'delete') check(c.table, c.row);
+      }
+    } catch (err) {
+      deadLetters.push({
+        projection: projection.name,
+        streamSeq: d.seq,
+        eventType: failedType(d as Decoded<unknown>),
+        error: (err as Error).message.replaceAll('\u0000', ''),
+        payload: deadLetterPayload(d.raw),
+      });
+      continue;
+    }
+    for (const c of changes) {
+      const spec = specs.get(c.table)!;
+      if (c.op === 'insert') {
+        const k = keyString(rowKey(spec, c.row));
+        const seen = appended.get(c.table)!;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        appends.get(c.table)!.push(c.row);
+      } else {
+        const key = c.op === 'put' ? rowKey(spec, c.row) : c.key;
+        state.get(c.table)!.set(keyString(key), { key, row: c.op === 'put' ? c.row : null });
+      }
+    }
+  }
+  return { state, appends, deadLetters };
+}
+
+/** The keys each state table must be read for before `batch` can be folded. */
+export function keysToRead<M>(
+  projection: Projection<M>,
+  batch: readonly Decoded<M>[],
+): Map<string, RowKey[]> {
+  const byTable = new Map<string, Map<string, RowKey>>();
+  for (const d of batch) {
+    if (!('message' in d)) continue;
+    let reads: ReturnType<Projection<M>['reads']>;
+    try {
+      reads = projection.reads(d.message);
+    } catch {
+      // `apply` meets the same problem and dead-letters the message.
+      continue;
+    }
+    for (const [table, key] of reads) {
+      const keys = byTable.get(table) ?? new Map<string, RowKey>();
+      byTable.set(table, keys);
+      keys.set(keyString(key), key);
+    }
+  }
+  return new Map([...byTable].map(([t, keys]) => [t, [...keys.values()]]));
+}

@@ -1,0 +1,1 @@
+export { type Projector, type ProjectorDeps, startProjector } from './projector';

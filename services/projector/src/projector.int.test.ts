@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AppendOptions,
+  createCursorCodec,
+  createLogger,
+  createPgPool,
+  getAggregateHistory,
+  getProjectionStatus,
+  listAccounts,
+  listAgents,
+  listOutput,
+  listSessions,
+  type StreamRef,
+} from '@flywheel/core';
+import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import type { DomainEvent } from '@flywheel/schemas';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Projector, startProjector } from './projector';
+import { publishOutput, waitForProjections } from './testing';
+
+let ctx: TestContext;
+let pool: pg.Pool;
+let projector: Projector;
+const logger = createLogger('projector-test', 'silent');
+const versions = new Map<string, number>();
+const cursors = createCursorCodec('test-secret-test-secret-test-secret-0123');
+
+async function append(ref: StreamRef, ...events: DomainEvent[]): Promise<number> {
+  const key = `${ref.workspace}/${ref.type}/${ref.id}`;
+  const id = randomUUID();
+  const opts: AppendOptions = {
+    commandId: id,
+    correlationId: id,
+    actor: { kind: 'user', id: 'u1' },
+    now: new Date('2026-02-01T10:00:00Z'),
+  };
+  const r = await ctx.eventStore.append(ref, versions.get(key) ?? 0, events, opts);
+  versions.set(key, r.version);
+  return r.version;
+}
+
+const session = (id: string, workspace = 'acme'): StreamRef => ({ workspace, type: 'session', id });
+const requested = (prompt = 'fix the build'): DomainEvent => ({
+  type: 'SessionRequested',
+  data: {
+    provider: 'anthropic',
+    prompt,
+    model: null,
+    requestedAccountId: null,
+    metadata: {},
+    maxAttempts: 3,
+  },
+});
+
+const start = () =>
+  startProjector({
+    pool,
+    nats: ctx.nats,
+    topology: ctx.topology,
+    logger,
+    onFatal: (err) => {
+      throw err;
+    },
+  });
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  pool = createPgPool(ctx.databaseUrl, { max: 8 });
+  projector = await start();
+});
+
+afterAll(async () => {
+  await projector?.stop();
+  await pool?.end();
+  await ctx?.dispose();
+});
+
+describe('projector', () => {
+  it('projects a session, its account and agent, its history and its output', async () => {
+    const acc: StreamRef = { workspace: 'acme', type: 'account', id: 'acc_1' };
+    const agt: StreamRef = { workspace: 'acme', type: 'agent', id: 'agt_1' };
+    await append(acc, {
+      type: 'AccountLinked',
+      data: {
+        provider: 'anthropic',
+        label: 'team key',
+        authType: 'api_key',
+        fingerprint: 'fp-1234',
+        baseUrl: null,
+        maxConcurrent: 2,
+      },
+    });
+    await append(acc, { type: 'AccountVerified', data: {} });
+    await append(agt, {
+      type: 'AgentRegistered',
+      data: { name: 'worker-1', providers: ['anthropic'], maxConcurrent: 3, version: '1.0.0' },
+    });
+    const s1 = session('ses_1');
+    await append(s1, requested('write the tests'));
+    await append(s1, { type: 'SessionAssigned', data: { accountId: 'acc_1', attempt: 1 } });
+    await append(s1, { type: 'SessionStarted', data: { agentId: 'agt_1', attempt: 1 } });
+    await publishOutput(ctx.nats, ctx.topology, 'acme', 'ses_1', [
+      { seq: 1, stream: 'stdout', text: 'hello\n', at: '2026-02-01T10:00:01.000Z' },
+      { seq: 2, stream: 'stderr', text: 'warn\ttab', at: '2026-02-01T10:00:02.000Z' },
+      // An agent that lost an ack republishes: the first copy stays.
+      { seq: 2, stream: 'stderr', text: 'duplicate', at: '2026-02-01T10:00:03.000Z' },
+    ]);
+    await waitForProjections(ctx);
+
+    const running = await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 10 });
+    expect(running.items).toMatchObject([
+      { id: 'ses_1', status: 'Running', accountId: 'acc_1', agentId: 'agt_1' },
+    ]);
+    expect((await listAccounts(ctx.db, 'acme'))[0]).toMatchObject({
+      id: 'acc_1',
+      status: 'Active',
+      fingerprint: 'fp-1234',
+      sessionsRunning: 1,
+      lastUsedAt: '2026-02-01T10:00:00.000Z',
+    });
+    expect((await listAgents(ctx.db, 'acme'))[0]).toMatchObject({
+      id: 'agt_1',
+      status: 'Online',
+      sessionsRunning: 1,
+    });
+
+    await append(s1, {
+      type: 'SessionCompleted',
+      data: { outputChunks: 2, inputTokens: 10, outputTokens: 20 },
+    });
+    await waitForProjections(ctx);
+    expect((await listAccounts(ctx.db, 'acme'))[0]!.sessionsRunning).toBe(0);
+    expect((await listAgents(ctx.db, 'acme'))[0]!.sessionsRunning).toBe(0);
+    const output = await listOutput(ctx.db, { workspace: 'acme', sessionId: 'ses_1', after: 0, limit: 10 });
+    expect(output?.chunks.map((c) => [c.seq, c.text])).toEqual([
+      [1, 'hello\n'],
+      [2, 'warn\ttab'],
+    ]);
+    const history = await getAggregateHistory(ctx.db, 'acme', 'session', 'ses_1');
+    expect(history.map((e) => e.type)).toEqual([
+      'SessionRequested',
+      'SessionAssigned',
+      'SessionStarted',
+      'SessionCompleted',
+    ]);
+    // Another workspace sees none of it.
+    expect((await listSessions(ctx.db, cursors, { workspace: 'other', limit: 10 })).items).toEqual([]);
+    expect(
+      await listOutput(ctx.db, { workspace: 'other', sessionId: 'ses_1', after: 0, limit: 10 }),
+    ).toBeNull();
+  });
+
+  it('dead-letters messages it cannot project and goes on with the ones after them', async () => {
+    const subject = ctx.topology.eventSubject('acme', 'session', 'ses_junk');
+    const junk = (await ctx.nats.js.publish(subject, 'this is not a commit')).seq;
+    // A valid event for a session that was never requested: the sessions model cannot apply it.
+    const orphan = await append(session('ses_orphan'), {
+      type: 'SessionStarted',
+      data: { agentId: 'agt_1', attempt: 1 },
+    });
+    // Postgres text cannot hold NUL: refused by the row check, not by a failing batch.
+    const nul = await append(session('ses_nul'), requested('before\u0000after'));
+    const after = await append(session('ses_after'), requested('still projected'));
+    await waitForProjections(ctx);
+
+    const letters = await ctx.db
+      .selectFrom('dead_letters')
+      .select(['projection', 'stream_seq', 'event_type', 'error'])
+      .orderBy('stream_seq')
+      .orderBy('projection')
+      .execute();
+    const bySeq = (seq: number) => letters.filter((l) => l.stream_seq === seq).map((l) => l.projection);
+    expect(bySeq(junk)).toEqual(['accounts', 'agents', 'event-index', 'sessions']);
+    expect(bySeq(orphan)).toEqual(['sessions']);
+    expect(bySeq(nul).sort()).toEqual(['event-index', 'sessions']);
+    expect(letters.find((l) => l.stream_seq === orphan)?.error).toMatch(/never requested/);
+    expect(letters.find((l) => l.stream_seq === nul && l.projection === 'sessions')?.error).toMatch(/NUL/);
+
+    const page = await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 10 });
+    expect(page.items.map((s) => s.id)).toContain('ses_after');
+    expect(page.items.map((s) => s.id)).not.toContain('ses_nul');
+    const status = await getProjectionStatus({ db: ctx.db, jsm: ctx.nats.jsm, topology: ctx.topology });
+    expect(status.find((s) => s.name === 'sessions')).toMatchObject({
+      lag: 0,
+      deadLetters: 3,
+      stopped: false,
+    });
+    expect(after).toBeGreaterThan(nul);
+  });
+
+  it('retries a message Postgres refuses a bounded number of times, then dead-letters it', async () => {
+    await sql`alter table sessions add constraint test_no_evil check (model is distinct from 'evil')`.execute(
+      ctx.db,
+    );
+    try {
+      const evil = await append(session('ses_evil'), {
+        type: 'SessionRequested',
+        data: {
+          provider: 'anthropic',
+          prompt: 'x',
+          model: 'evil',
+          requestedAccountId: null,
+          metadata: {},
+          maxAttempts: 1,
+        },
+      });
+      await append(session('ses_good'), requested('fine'));
+      await waitForProjections(ctx);
+      const letter = await ctx.db
+        .selectFrom('dead_letters')
+        .selectAll()
+        .where('projection', '=', 'sessions')
+        .where('stream_seq', '=', evil)
+        .executeTakeFirstOrThrow();
+      expect(letter.error).toMatch(/refused its rows 3 times.*test_no_evil/);
+      const ids = (await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 50 })).items.map(
+        (s) => s.id,
+      );
+      expect(ids).toContain('ses_good');
+      expect(ids).not.toContain('ses_evil');
+    } finally {
+      await sql`alter table sessions drop constraint test_no_evil`.execute(ctx.db);
+    }
+  });
+
+  it('picks up where it stopped after a restart, applying nothing twice', async () => {
+    await projector.stop();
+    for (let i = 0; i < 20; i++) await append(session(`ses_r${i}`), requested(`restart ${i}`));
+    await publishOutput(
+      ctx.nats,
+      ctx.topology,
+      'acme',
+      'ses_r0',
+      Array.from({ length: 30 }, (_, i) => ({
+        seq: i + 1,
+        stream: 'stdout' as const,
+        text: `line ${i}`,
+        at: '2026-02-01T10:00:00.000Z',
+      })),
+    );
+    projector = await start();
+    await waitForProjections(ctx);
+    const out = await listOutput(ctx.db, { workspace: 'acme', sessionId: 'ses_r0', after: 0, limit: 100 });
+    expect(out?.chunks.map((c) => c.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const ids = (await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 200 })).items.map(
+      (s) => s.id,
+    );
+    expect(ids.filter((id) => id.startsWith('ses_r')).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `ses_r${i}`).sort(),
+    );
+  });
+});

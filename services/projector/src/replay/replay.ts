@@ -1,0 +1,193 @@
+import {
+  type Logger,
+  type NatsHandle,
+  PROJECTION_NAMES,
+  type ProjectionName,
+  projectionLockName,
+  type Topology,
+} from '@flywheel/core';
+import type pg from 'pg';
+import { notifyCheckpoint, setCheckpoint } from '../engine/checkpoints';
+import { type Decoder, decode } from '../engine/decode';
+import { writeDeadLetters } from '../engine/row-store';
+import { loadCatalog } from '../engine/table-catalog';
+import { type AnyMessage, feedsFor } from '../projections';
+import type { ReplayProgress } from './progress-bar';
+import { ProjectionRebuild } from './projection-rebuild';
+import { createShadow, dropShadow, indexShadow, type ShadowTable, swapShadow } from './shadow-tables';
+import { StreamReader } from './stream-reader';
+
+export interface ReplayDeps {
+  readonly pool: pg.Pool;
+  readonly nats: NatsHandle;
+  readonly topology: Topology;
+  readonly logger: Logger;
+  readonly progress: ReplayProgress;
+}
+
+export interface ReplayResult {
+  readonly projections: readonly {
+    readonly name: ProjectionName;
+    readonly checkpoint: number;
+    readonly deadLetters: number;
+  }[];
+  readonly messages: number;
+  readonly seconds: number;
+}
+
+/** Messages folded and flushed together. */
+const CHUNK = 20_000;
+/** Catch up outside the swap lock until this close to the head, so the live projector pauses briefly. */
+const NEAR_HEAD = 2_000;
+const SWAP_ATTEMPTS = 5;
+const REPLAY_LOCK = 'fw-replay';
+
+/** One stream being replayed and the projections fed from it. */
+interface Source {
+  readonly reader: StreamReader;
+  readonly decoder: Decoder<AnyMessage>;
+  readonly rebuilds: readonly ProjectionRebuild[];
+  /** The sequence the shadows are built to. */
+  head: number;
+}
+
+async function advisory(client: pg.ClientBase, fn: 'pg_advisory_lock' | 'pg_advisory_unlock', name: string) {
+  await client.query(`select ${fn}(hashtextextended($1, 0))`, [name]);
+}
+
+/**
+ * Rebuilds `names` (all projections by default) from the first message of their streams
+ * into shadow tables, catches up with the live head, then swaps the shadows in and sets
+ * the checkpoints in one transaction. The live tables answer queries throughout and are
+ * untouched until the swap; a replay killed before it leaves only shadows, which the next
+ * run drops. The live projector pauses (advisory lock) only for the final catch-up and swap.
+ */
+export async function replay(
+  deps: ReplayDeps,
+  names: readonly ProjectionName[] = PROJECTION_NAMES,
+): Promise<ReplayResult> {
+  const started = performance.now();
+  const client = await deps.pool.connect();
+  let shadows: ShadowTable[] = [];
+  const sources: Source[] = [];
+  try {
+    const { rows } = await client.query<{ ok: boolean }>(
+      'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
+      [REPLAY_LOCK],
+    );
+    if (!rows[0]!.ok)
+      throw new Error('another replay is running against this database; wait for it to finish');
+
+    const feeds = feedsFor(deps.topology, names);
+    const tables = feeds.flatMap((f) => f.projection.tables.map((t) => t.name));
+    const catalog = await loadCatalog(client, tables);
+    shadows = [];
+    for (const t of tables) shadows.push(await createShadow(client, t));
+    for (const stream of new Set(feeds.map((f) => f.stream))) {
+      const mine = feeds.filter((f) => f.stream === stream);
+      sources.push({
+        reader: new StreamReader(deps.nats, stream),
+        decoder: mine[0]!.decoder,
+        rebuilds: mine.map((f) => new ProjectionRebuild(f, catalog)),
+        head: 0,
+      });
+    }
+
+    let messages = 0;
+    const pump = async (source: Source, upTo: number) => {
+      for (;;) {
+        const raw = await source.reader.read(upTo, CHUNK);
+        if (raw.length === 0) break;
+        const chunk = raw.map((r) => decode(source.decoder, r));
+        for (const r of source.rebuilds) await r.apply(client, chunk);
+        for (const r of source.rebuilds) await r.flush(client);
+        messages += raw.length;
+        deps.progress.advance(raw.length);
+      }
+      source.head = Math.max(source.head, upTo);
+    };
+
+    // Bulk: everything up to the head as it stood at the start.
+    const targets = await Promise.all(sources.map((s) => s.reader.bounds()));
+    deps.progress.start(
+      'replay',
+      targets.reduce((n, b) => n + (b.last > 0 ? b.last - b.first + 1 : 0), 0),
+    );
+    for (const [i, s] of sources.entries()) await pump(s, targets[i]!.last);
+    deps.progress.note(`building indexes on ${shadows.length} tables`);
+    for (const s of shadows) await indexShadow(client, s);
+
+    // Catch up with what arrived meanwhile, outside any lock.
+    for (;;) {
+      const heads = await Promise.all(sources.map((s) => s.reader.bounds()));
+      const behind = sources.reduce((n, s, i) => n + Math.max(0, heads[i]!.last - s.reader.lastSeq), 0);
+      if (behind <= NEAR_HEAD) break;
+      deps.progress.start('catch-up', behind);
+      for (const [i, s] of sources.entries()) await pump(s, heads[i]!.last);
+    }
+
+    // Pause the live projector for these projections, take the last events, swap.
+    const locked = [...names].sort();
+    for (const n of locked) await advisory(client, 'pg_advisory_lock', projectionLockName(n));
+    try {
+      for (let attempt = 1; ; attempt++) {
+        for (const s of sources) await pump(s, (await s.reader.bounds()).last);
+        try {
+          await swap(client, shadows, sources);
+          break;
+        } catch (err) {
+          // A long query held a table past the lock timeout: catch up again and retry.
+          if ((err as { code?: string }).code !== '55P03' || attempt >= SWAP_ATTEMPTS) throw err;
+          deps.logger.warn({ attempt }, 'swap waited too long for a table lock; retrying');
+        }
+      }
+    } finally {
+      for (const n of locked) await advisory(client, 'pg_advisory_unlock', projectionLockName(n));
+    }
+    shadows = [];
+    const seconds = (performance.now() - started) / 1000;
+    const result: ReplayResult = {
+      projections: sources.flatMap((s) =>
+        s.rebuilds.map((r) => ({ name: r.name, checkpoint: s.head, deadLetters: r.deadLetters.length })),
+      ),
+      messages,
+      seconds,
+    };
+    deps.progress.finish(
+      `replayed ${messages.toLocaleString('en-US')} messages into ${result.projections.map((p) => p.name).join(', ')} in ${seconds.toFixed(1)} s (${Math.round(messages / seconds).toLocaleString('en-US')} messages/s)`,
+    );
+    return result;
+  } finally {
+    for (const s of sources) s.reader.stop();
+    // A replay that failed leaves no shadows behind (a killed one does; the next run drops them).
+    for (const s of shadows) await dropShadow(client, s.table).catch(() => undefined);
+    await advisory(client, 'pg_advisory_unlock', REPLAY_LOCK).catch(() => undefined);
+    client.release();
+  }
+}
+
+/** The swap transaction: shadows become the live tables, checkpoints and dead letters follow. */
+async function swap(client: pg.ClientBase, shadows: readonly ShadowTable[], sources: readonly Source[]) {
+  try {
+    await client.query('begin');
+    // Queries queue behind the swap's table locks; do not let one slow query hold everyone up for long.
+    await client.query(`set local lock_timeout = '5s'`);
+    for (const s of shadows) await swapShadow(client, s);
+    const rebuilds = sources.flatMap((s) => s.rebuilds.map((r) => ({ r, head: s.head })));
+    await client.query('delete from dead_letters where projection = any($1)', [
+      rebuilds.map(({ r }) => r.name),
+    ]);
+    await writeDeadLetters(
+      client,
+      rebuilds.flatMap(({ r }) => r.deadLetters),
+    );
+    for (const { r, head } of rebuilds) {
+      await setCheckpoint(client, r.name, head);
+      await notifyCheckpoint(client, r.name, head);
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
