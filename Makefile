@@ -7,7 +7,7 @@ TSX := node --import tsx
 BIN := node_modules/.bin
 CORE_CLI := services/core/src/cli
 
-.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token demo bench setup deps services
+.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token demo replay bench setup deps services
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ token: deps ## print a JWT for local use: ROLE=admin|operator|viewer WS=acme [SU
 
 demo: deps ## emulator + 3 demo accounts + a stream of sessions against a running stack (make up)
 	@$(TSX) services/dispatcher/src/demo/demo.ts
+
+replay: deps ## rebuild the read models from the streams (PROJECTION=name for one); queries keep answering
+	@PROJECTION='$(PROJECTION)' $(TSX) services/projector/src/replay.ts
 
 bench: setup ## benchmarks; JSON in bench/results/, a table on stdout
 	@$(TSX) bench/src/run.ts

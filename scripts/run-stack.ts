@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const SERVICES = (process.env.FW_SERVICES ?? 'gateway,dispatcher,agent').split(',').filter(Boolean);
+const SERVICES = (process.env.FW_SERVICES ?? 'gateway,projector,dispatcher,agent').split(',').filter(Boolean);
 const COLORS = [36, 35, 33, 32, 34, 31];
 const children = new Map<string, ChildProcess>();
 let stopping = false;

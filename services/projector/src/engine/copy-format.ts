@@ -4,7 +4,7 @@ import type { Column } from './table-catalog';
 // COPY text format: backslash, newline, carriage return and tab are escaped; NULL is \N.
 const SPECIAL = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const escape = (s: string) => s.replace(SPECIAL, (c) => ESCAPES[c]!);
+const escapeText = (s: string) => s.replace(SPECIAL, (c) => ESCAPES[c]!);
 
 /** A Postgres array literal of text: every element quoted, quotes and backslashes escaped. */
 function textArray(values: readonly string[]): string {
@@ -15,16 +15,16 @@ function field(column: Column, value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   switch (column.type) {
     case 'text':
-      return escape(value as string);
+      return escapeText(value as string);
     case 'int4':
     case 'int8':
       return String(value);
     case 'timestamptz':
       return (value as Date).toISOString();
     case 'jsonb':
-      return escape(JSON.stringify(value));
+      return escapeText(JSON.stringify(value));
     case '_text':
-      return escape(textArray(value as string[]));
+      return escapeText(textArray(value as string[]));
     case 'bool':
       return value ? 't' : 'f';
   }
