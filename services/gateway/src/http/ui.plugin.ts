@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NotFoundError } from '@flywheel/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { UiStaticFiles } from './ui-static';
 
 /** The request handler adapter-node writes to `build/handler.js`. */
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -28,15 +29,27 @@ const NOT_BUILT = `<!doctype html>
 </body></html>
 `;
 
+/** The decoded path of a GET or HEAD, the only requests a file can answer. */
+function staticPath(request: FastifyRequest): string | null {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+  try {
+    return decodeURIComponent(request.url.split('?')[0]!);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Serves the SvelteKit dashboard on the gateway's origin: every GET or POST that no other
  * route matched goes to the adapter-node handler, except `/api` and `/ws` paths, which stay
- * JSON 404s. Without a build, pages answer a short note saying how to build it.
+ * JSON 404s, and the client's files, which the gateway sends itself. Without a build,
+ * pages answer a short note saying how to build it.
  */
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) => {
   const dir = opts.buildDir ?? DEFAULT_UI_BUILD_DIR;
   const entry = join(dir, 'handler.js');
   let handler: NodeHandler | null = null;
+  let files: UiStaticFiles | null = null;
   if (existsSync(entry)) {
     // adapter-node reads its settings once, at import. The dashboard's own origin comes
     // from the headers set below, i.e. from Fastify's view of the request (which honours
@@ -44,6 +57,7 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
     process.env.FW_UI_PROTOCOL_HEADER ??= 'x-forwarded-proto';
     process.env.FW_UI_HOST_HEADER ??= 'x-forwarded-host';
     ({ handler } = (await import(pathToFileURL(entry).href)) as { handler: NodeHandler });
+    files = new UiStaticFiles(join(dir, 'client'));
   } else {
     app.log.warn({ dir }, 'no dashboard build: run `make ui`; pages answer a note until then');
   }
@@ -55,13 +69,15 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, opts) =
   async function serve(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url;
     if (RESERVED.test(path)) throw new NotFoundError(`no route ${request.method} ${path.split('?')[0]}`);
-    if (!handler) {
+    if (!handler || !files) {
       return reply
         .code(503)
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .send(NOT_BUILT);
     }
+    const file = staticPath(request);
+    if (file !== null && files.owns(file)) return files.send(request, reply, file);
     const raw = request.raw;
     raw.headers['x-forwarded-proto'] = request.protocol;
     raw.headers['x-forwarded-host'] = request.host;

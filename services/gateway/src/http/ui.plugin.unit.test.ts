@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -40,6 +40,10 @@ describe('uiPlugin', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fw-ui-'));
     writeFileSync(join(dir, 'handler.js'), HANDLER);
+    mkdirSync(join(dir, 'client', '_app', 'immutable'), { recursive: true });
+    writeFileSync(join(dir, 'client', '_app', 'immutable', 'app.js'), 'console.log("plain")');
+    writeFileSync(join(dir, 'client', '_app', 'immutable', 'app.js.br'), 'brotli bytes');
+    writeFileSync(join(dir, 'client', 'favicon.svg'), '<svg/>');
     app = await gateway(dir);
   });
   afterAll(async () => {
@@ -83,6 +87,39 @@ describe('uiPlugin', () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code, url).toBe('not_found');
     }
+  });
+
+  it("sends the client's files itself, precompressed when accepted, hashed ones cached for good", async () => {
+    const br = await app.inject({
+      method: 'GET',
+      url: '/_app/immutable/app.js',
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers).toMatchObject({
+      'content-encoding': 'br',
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
+    expect(br.body).toBe('brotli bytes');
+    const plain = await app.inject({ method: 'GET', url: '/_app/immutable/app.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe('console.log("plain")');
+    const head = await app.inject({ method: 'HEAD', url: '/_app/immutable/app.js' });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    const icon = await app.inject({ method: 'GET', url: '/favicon.svg' });
+    expect(icon.headers).toMatchObject({ 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
+  });
+
+  it('answers 404 for a client file deleted under it (a rebuild) and keeps serving', async () => {
+    unlinkSync(join(dir, 'client', 'favicon.svg'));
+    expect((await app.inject({ method: 'GET', url: '/favicon.svg' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/_app/immutable/gone.js' })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: '/_app/immutable/..%2f..%2f..%2fhandler.js' })).statusCode,
+    ).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/sessions' })).json().url).toBe('/sessions');
   });
 
   it('answers a note saying how to build the dashboard when there is no build', async () => {

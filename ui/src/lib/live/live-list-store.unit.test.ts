@@ -90,7 +90,11 @@ describe('liveListStore', () => {
     t.load.mockRejectedValueOnce(new Error('the gateway cannot be reached'));
     t.socket.listeners[0]!.subscribed(false);
     await vi.advanceTimersByTimeAsync(0);
-    expect(t.state()).toMatchObject({ status: 'ready', error: 'the gateway cannot be reached', rows: [{ id: 'a' }] });
+    expect(t.state()).toMatchObject({
+      status: 'ready',
+      error: 'the gateway cannot be reached',
+      rows: [{ id: 'a' }],
+    });
     await vi.advanceTimersByTimeAsync(1000);
     expect(t.load).toHaveBeenCalledTimes(3);
     expect(t.state().error).toBeNull();

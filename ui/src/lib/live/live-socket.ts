@@ -50,6 +50,8 @@ export interface TopicListener {
   subscribed(continued: boolean): void;
   /** The server reported a problem with this topic. */
   error?(code: string, message: string): void;
+  /** The socket dropped: nothing arrives until the next `subscribed`, which resumes. */
+  interrupted?(): void;
 }
 
 export interface LiveSocketOptions {
@@ -248,6 +250,7 @@ export class LiveSocket {
     this.#pingTimer = null;
     this.#pongTimer = null;
     for (const t of this.#topics.values()) {
+      if (t.confirmed) for (const l of [...t.listeners]) l.interrupted?.();
       t.confirmed = false;
       if (t.retryTimer) clearTimeout(t.retryTimer);
       t.retryTimer = null;

@@ -36,11 +36,13 @@ class FakeSocket implements WebSocketLike {
 function recorder() {
   const events: unknown[] = [];
   const subscribed: boolean[] = [];
+  const interruptions: number[] = [];
   const listener: TopicListener = {
     event: (data) => events.push(data),
     subscribed: (continued) => subscribed.push(continued),
+    interrupted: () => interruptions.push(events.length),
   };
-  return { listener, events, subscribed };
+  return { listener, events, subscribed, interruptions };
 }
 
 const ev = (id: string) => ({ id, type: 'SessionStarted' });
@@ -111,6 +113,7 @@ describe('LiveSocket', () => {
     last().push({ op: 'event', topic: 'output:s1', cursor: 10, data: { seq: 1 } });
     last().push({ op: 'event', topic: 'output:s1', cursor: 11, data: { seq: 2 } });
     last().drop();
+    expect(r.interruptions).toEqual([2]);
 
     const down = get(live.state);
     expect(down.status).toBe('disconnected');

@@ -9,7 +9,7 @@ export interface OutputState {
   readonly missingBefore: number;
   /** Chunk sequences that never arrived between two that did; the feed should make this 0. */
   readonly gaps: readonly { readonly from: number; readonly to: number }[];
-  /** Whether the feed is following (after its first `subscribed`). */
+  /** Whether the feed stands now; false before it first does and while the socket is down. */
   readonly following: boolean;
 }
 
@@ -54,6 +54,10 @@ export function outputStore(socket: Pick<LiveSocket, 'subscribe'>, sessionId: st
     const off = socket.subscribe(`output:${sessionId}`, {
       subscribed: (continued) => {
         state = continued ? { ...state, following: true } : { ...EMPTY, following: true };
+        set(state);
+      },
+      interrupted: () => {
+        state = { ...state, following: false };
         set(state);
       },
       event: (data) => {

@@ -16,7 +16,7 @@ export interface SessionDetailState {
   readonly error: string | null;
   /** The session's whole history, oldest first, once `following`. */
   readonly timeline: readonly LiveEvent[];
-  /** The session's feed stands; without it the timeline is not known to be complete. */
+  /** The session's feed has stood: the history holds everything up to now, or up to the last disconnect. */
   readonly following: boolean;
 }
 
