@@ -8,10 +8,14 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createTokenVerifier } from './auth/token-verifier';
+import { accountsQueries } from './http/accounts.queries';
 import { accountsRoutes } from './http/accounts.routes';
+import { agentsQueries } from './http/agents.queries';
 import { healthRoutes } from './http/health.routes';
 import { meRoutes } from './http/me.routes';
 import { openapiRoutes } from './http/openapi.routes';
+import { readyRoutes } from './http/ready.routes';
+import { sessionsQueries } from './http/sessions.queries';
 import { sessionsRoutes } from './http/sessions.routes';
 import { uiPlugin } from './http/ui.plugin';
 import { authPlugin } from './plugins/auth.plugin';
@@ -20,6 +24,7 @@ import { BODY_LIMIT_BYTES, errorHandlerPlugin, sendError } from './plugins/error
 import { idempotencyPlugin } from './plugins/idempotency.plugin';
 import metricsPlugin from './plugins/metrics.plugin';
 import { openapiPlugin } from './plugins/openapi.plugin';
+import { readModelsPlugin } from './plugins/read-models.plugin';
 import wsPlugin from './ws/ws.plugin';
 
 export const API_PREFIX = '/api/v1';
@@ -83,8 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = createTokenVerifier(deps.config.jwtSecret);
   await app.register(authPlugin, { tokens });
   await app.register(idempotencyPlugin, { db: deps.db });
+  await app.register(readModelsPlugin);
 
   await app.register(healthRoutes);
+  await app.register(readyRoutes, { nats: deps.nats, topology: deps.topology });
   await app.register(wsPlugin, {
     nats: deps.nats,
     topology: deps.topology,
@@ -93,6 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: API_PREFIX });
   await app.register(accountsRoutes, { prefix: API_PREFIX });
   await app.register(sessionsRoutes, { prefix: API_PREFIX });
+  await app.register(accountsQueries, { prefix: API_PREFIX });
+  await app.register(sessionsQueries, { prefix: API_PREFIX });
+  await app.register(agentsQueries, { prefix: API_PREFIX });
   await app.register(openapiRoutes, { prefix: API_PREFIX });
   await app.register(uiPlugin, { buildDir: deps.config.uiBuildDir });
   return app;

@@ -23,7 +23,7 @@ const RECONNECT_MS = 1000;
  */
 export async function createCheckpointWatcher(
   databaseUrl: string,
-  logger: Logger,
+  logger: Pick<Logger, 'warn'>,
 ): Promise<CheckpointWatcher> {
   const reached = new Map<ProjectionName, number>();
   const waiters = new Map<ProjectionName, Set<Waiter>>();

@@ -44,7 +44,8 @@ describe('accounts', () => {
     expect(res.headers.location).toBe(`/api/v1/accounts/${view.id}`);
     expect(await t.app.deps.vault.reveal('acme', view.id)).toBe('sk-proj-0123456789abcdef0123456789');
     const read = await t.app.inject({ method: 'GET', url: `/api/v1/accounts/${view.id}`, headers: admin });
-    expect(read.json()).toEqual(view);
+    // The read model adds how busy the account is and when it changed.
+    expect(read.json()).toMatchObject(view);
   });
 
   it('defaults maxConcurrent and names each bad field', async () => {

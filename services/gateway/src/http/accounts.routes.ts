@@ -1,7 +1,7 @@
 import { accountEvolver, decideAccount, fingerprint, ID_PREFIXES, type StreamRef } from '@flywheel/core';
 import { AccountIdParams, AccountView, AuthQuery, EmptyBody, LinkAccountBody } from '@flywheel/schemas';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { executeCommand, loadState } from '../commands/execute-command';
+import { executeCommand } from '../commands/execute-command';
 import { principalOf } from '../plugins/auth.plugin';
 import { accountView } from './account.view';
 import { commandOptions, creationId } from './command-options';
@@ -9,7 +9,7 @@ import { COMMAND_ERRORS, errorResponses } from './error-responses';
 
 const TAGS = ['accounts'];
 
-/** Account commands, and reads of one account's aggregate (the list lives with the read models). */
+/** Account commands; reads are answered from the read model (accounts.queries.ts). */
 export const accountsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { eventStore, vault, clock } = app.deps;
   const ref = (workspace: string, id: string): StreamRef => ({ workspace, type: 'account', id });
@@ -61,29 +61,6 @@ export const accountsRoutes: FastifyPluginAsyncZod = async (app) => {
         .code(201)
         .header('location', `/api/v1/accounts/${id}`)
         .send(accountView(id, result.state, result.version));
-    },
-  );
-
-  app.get(
-    '/accounts/:id',
-    {
-      config: { auth: 'read' },
-      schema: {
-        summary: 'One account, folded from its events; never its credential',
-        tags: TAGS,
-        params: AccountIdParams,
-        querystring: AuthQuery,
-        response: { 200: AccountView, ...errorResponses() },
-      },
-    },
-    async (request) => {
-      const { id } = request.params;
-      const { state, version } = await loadState(
-        eventStore,
-        ref(principalOf(request).workspace, id),
-        accountEvolver,
-      );
-      return accountView(id, state, version);
     },
   );
 

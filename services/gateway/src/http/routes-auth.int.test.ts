@@ -80,6 +80,16 @@ const ROUTES: readonly RouteCase[] = [
     byId: true,
   },
   {
+    method: 'GET',
+    path: '/api/v1/sessions/{id}/output',
+    url: () => `/api/v1/sessions/${ses}/output`,
+    forbidden: [],
+    byId: true,
+  },
+  { method: 'GET', path: '/api/v1/sessions', url: () => '/api/v1/sessions', forbidden: [], byId: false },
+  { method: 'GET', path: '/api/v1/accounts', url: () => '/api/v1/accounts', forbidden: [], byId: false },
+  { method: 'GET', path: '/api/v1/agents', url: () => '/api/v1/agents', forbidden: [], byId: false },
+  {
     method: 'POST',
     path: '/api/v1/sessions/{id}/cancel',
     url: () => `/api/v1/sessions/${ses}/cancel`,

@@ -10,11 +10,9 @@ import {
 import {
   AuthQuery,
   CancelSessionBody,
-  currentVersion,
   DEFAULT_SESSION_ATTEMPTS,
   type Provider,
   SessionAccepted,
-  SessionHistory,
   SessionIdParams,
   SessionView,
   StartSessionBody,
@@ -24,12 +22,12 @@ import { executeCommand, loadState } from '../commands/execute-command';
 import { principalOf } from '../plugins/auth.plugin';
 import { linkedAccount } from './account.view';
 import { commandOptions, creationId } from './command-options';
-import { COMMAND_ERRORS, errorResponses } from './error-responses';
+import { COMMAND_ERRORS } from './error-responses';
 import { sessionView } from './session.view';
 
 const TAGS = ['sessions'];
 
-/** Session commands, and reads of one session's aggregate (the list lives with the read models). */
+/** Session commands; reads are answered from the read models (sessions.queries.ts). */
 export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { eventStore, clock } = app.deps;
   const ref = (workspace: string, id: string): StreamRef => ({ workspace, type: 'session', id });
@@ -128,64 +126,6 @@ export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
         'update',
       );
       return sessionView(id, result.state, result.version);
-    },
-  );
-
-  app.get(
-    '/sessions/:id',
-    {
-      config: { auth: 'read' },
-      schema: {
-        summary: 'One session, folded from its events',
-        tags: TAGS,
-        params: SessionIdParams,
-        querystring: AuthQuery,
-        response: { 200: SessionView, ...errorResponses() },
-      },
-    },
-    async (request) => {
-      const { id } = request.params;
-      const { state, version } = await loadState(
-        eventStore,
-        ref(principalOf(request).workspace, id),
-        sessionEvolver,
-      );
-      return sessionView(id, state, version);
-    },
-  );
-
-  app.get(
-    '/sessions/:id/events',
-    {
-      config: { auth: 'read' },
-      schema: {
-        summary: "A session's full history, oldest first",
-        tags: TAGS,
-        params: SessionIdParams,
-        querystring: AuthQuery,
-        response: { 200: SessionHistory, ...errorResponses() },
-      },
-    },
-    async (request) => {
-      const { id } = request.params;
-      const loaded = await eventStore.load(ref(principalOf(request).workspace, id));
-      if (loaded.version === 0) throw new NotFoundError(`session ${id} does not exist`);
-      return {
-        id,
-        events: loaded.events.map((e) => ({
-          id: e.id,
-          type: e.type,
-          // Data is upcast on read, so the version shown is the one the data now has.
-          version: currentVersion(e.type),
-          at: e.at,
-          actor: { kind: e.actor.kind, id: e.actor.id },
-          causationId: e.causationId,
-          correlationId: e.correlationId,
-          data: e.data as Record<string, unknown>,
-          seq: e.seq,
-        })),
-        streamSeq: loaded.version,
-      };
     },
   );
 };

@@ -5,6 +5,7 @@ import type { Role } from '@flywheel/schemas';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { signUserToken, tokenKey } from '../auth/user-token';
+import { startProjectorProcess } from './projector-process';
 
 /** A gateway built on a test context, with every log line it writes kept in `logs`. */
 export interface TestApp {
@@ -15,7 +16,10 @@ export interface TestApp {
   token(role: Role, workspace: string, user?: string): Promise<string>;
 }
 
-/** Builds the real gateway app against the test's NATS streams and database. */
+/**
+ * Builds the real gateway app against the test's NATS streams and database, with a real
+ * projector process keeping the read models the query routes answer from (stopped on close).
+ */
 export async function createTestApp(
   ctx: TestContext,
   opts: { readonly logLevel?: string } = {},
@@ -37,6 +41,8 @@ export async function createTestApp(
     nats: ctx.nats,
     topology: ctx.topology,
   });
+  const stopProjector = await startProjectorProcess(ctx);
+  app.addHook('onClose', stopProjector);
   await app.ready();
   const key = tokenKey(config.jwtSecret);
   return {

@@ -1,4 +1,5 @@
 import type { Database } from '@flywheel/core';
+import { currentVersion, type EventType } from '@flywheel/schemas';
 import type { Selectable } from 'kysely';
 import type { CommitMessage, Projection } from './projection';
 
@@ -18,7 +19,8 @@ export const eventIndexProjection: Projection<CommitMessage> = {
         idx,
         event_id: e.id,
         type: e.type,
-        version: e.version,
+        // Data is upcast when read, so the version kept is the one the data now has.
+        version: currentVersion(e.type as EventType),
         workspace: e.workspace,
         aggregate_type: e.aggregate.type,
         aggregate_id: e.aggregate.id,

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { createCursorCodec, type StreamRef } from '@flywheel/core';
+import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import type { DomainEvent, SessionPage } from '@flywheel/schemas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/test-app';
+
+let ctx: TestContext;
+let t: TestApp;
+let acme: Record<string, string>;
+let other: Record<string, string>;
+let lastSeq = 0;
+
+async function append(ref: StreamRef, version: number, ...events: DomainEvent[]): Promise<number> {
+  const id = randomUUID();
+  const r = await ctx.eventStore.append(ref, version, events, {
+    commandId: id,
+    correlationId: id,
+    actor: { kind: 'user', id: 'test' },
+    now: new Date(),
+  });
+  lastSeq = Math.max(lastSeq, r.version);
+  return r.version;
+}
+
+const requested = (provider: 'anthropic' | 'openai', prompt: string): DomainEvent => ({
+  type: 'SessionRequested',
+  data: { provider, prompt, model: null, requestedAccountId: null, metadata: {}, maxAttempts: 3 },
+});
+
+async function createSessions(workspace: string, prefix: string, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+  for (const [i, id] of ids.entries()) {
+    await append(
+      { workspace, type: 'session', id },
+      0,
+      requested(i % 3 === 0 ? 'openai' : 'anthropic', `p ${id}`),
+    );
+  }
+  return ids;
+}
+
+const get = (url: string, headers = acme) => t.app.inject({ method: 'GET', url, headers });
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  t = await createTestApp(ctx);
+  acme = { authorization: `Bearer ${await t.token('viewer', 'acme')}` };
+  other = { authorization: `Bearer ${await t.token('viewer', 'other')}` };
+});
+
+afterAll(async () => {
+  await t?.app.close();
+  await ctx?.dispose();
+});
+
+describe('GET /api/v1/sessions', () => {
+  it('pages through every session exactly once while new ones arrive between pages', async () => {
+    const before = await createSessions('acme', 'ses_page', 130);
+    const seen: string[] = [];
+    let url = `/api/v1/sessions?limit=25&consistentWith=${lastSeq}`;
+    let page = 0;
+    for (;;) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(200);
+      const body = res.json<SessionPage>();
+      seen.push(...body.items.map((s) => s.id));
+      // Sessions created while paging sort before the cursor: never repeated, never shifting the rest.
+      await createSessions('acme', `ses_new${page++}x`, 7);
+      if (body.nextCursor === null) break;
+      url = `/api/v1/sessions?limit=25&cursor=${encodeURIComponent(body.nextCursor)}&consistentWith=${lastSeq}`;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => id.startsWith('ses_page'))).toEqual([...before].reverse());
+    expect(seen.filter((id) => id.startsWith('ses_new'))).toEqual([]);
+  });
+
+  it('filters by status and provider, and shows only the caller’s workspace', async () => {
+    await createSessions('other', 'ses_theirs', 3);
+    const openai = (
+      await get(`/api/v1/sessions?provider=openai&limit=200&consistentWith=${lastSeq}`)
+    ).json<SessionPage>();
+    expect(openai.items.length).toBeGreaterThan(0);
+    expect(openai.items.every((s) => s.provider === 'openai')).toBe(true);
+    const queued = (await get('/api/v1/sessions?status=Queued&limit=200')).json<SessionPage>();
+    expect(queued.items.every((s) => s.status === 'Queued')).toBe(true);
+    expect((await get('/api/v1/sessions?status=Completed')).json<SessionPage>().items).toEqual([]);
+    const theirs = (await get('/api/v1/sessions?limit=200', other)).json<SessionPage>();
+    expect(theirs.items.map((s) => s.id).sort()).toEqual([
+      'ses_theirs0000',
+      'ses_theirs0001',
+      'ses_theirs0002',
+    ]);
+  });
+
+  it('rejects a tampered, forged or foreign cursor with 400 naming the cursor', async () => {
+    const first = (await get('/api/v1/sessions?limit=2')).json<SessionPage>();
+    const cursor = first.nextCursor!;
+    const [body, mac] = cursor.split('.');
+    const tampered = `${(Number.parseInt(body!, 36) + 1).toString(36)}.${mac}`;
+    const forged = createCursorCodec('not-the-gateway-secret-not-the-gateway-secret').encode(
+      'acme',
+      'sessions',
+      5,
+    );
+    for (const [c, headers] of [
+      [tampered, acme],
+      [forged, acme],
+      ['garbage', acme],
+      [`${cursor}.x`, acme],
+      [cursor, other],
+    ] as const) {
+      const res = await get(`/api/v1/sessions?cursor=${encodeURIComponent(c)}`, headers);
+      expect(res.statusCode, c).toBe(400);
+      expect(res.json().error.details.issues).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
+    }
+    expect((await get(`/api/v1/sessions?cursor=${encodeURIComponent(cursor)}`)).statusCode).toBe(200);
+  });
+
+  it('answers 400 naming the parameter for a bad limit, status or unknown parameter', async () => {
+    for (const [query, path] of [
+      ['limit=0', 'query.limit'],
+      ['limit=201', 'query.limit'],
+      ['limit=ten', 'query.limit'],
+      ['limit=2.5', 'query.limit'],
+      ['status=Sleeping', 'query.status'],
+      ['provider=acme-ai', 'query.provider'],
+      ['sort=newest', 'query.sort'],
+      ['consistentWith=-1', 'query.consistentWith'],
+    ]) {
+      const res = await get(`/api/v1/sessions?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(
+        res.json().error.details.issues.map((i: { path: string }) => i.path),
+        query,
+      ).toContain(path);
+    }
+    const header = await get('/api/v1/sessions', { ...acme, 'x-consistent-with': 'soon' });
+    expect(header.statusCode).toBe(400);
+    expect(header.json().error.details.issues[0].path).toBe('headers.x-consistent-with');
+  });
+});
+
+describe('read-your-writes', () => {
+  it('a session just started is in the list asked for with its streamSeq', async () => {
+    const operator = { authorization: `Bearer ${await t.token('operator', 'acme')}` };
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      headers: operator,
+      payload: { provider: 'anthropic', prompt: 'read my write' },
+    });
+    expect(started.statusCode).toBe(202);
+    const { id, streamSeq } = started.json();
+    const res = await get('/api/v1/sessions?limit=1', { ...acme, 'x-consistent-with': String(streamSeq) });
+    expect(res.headers['x-consistency']).toBe('consistent');
+    expect(res.json<SessionPage>().items[0]?.id).toBe(id);
+    const detail = await get(`/api/v1/sessions/${id}`);
+    expect(detail.json()).toMatchObject({ id, status: 'Queued', prompt: 'read my write' });
+  });
+
+  it('answers, marked stale, when the read model does not reach the sequence in time', async () => {
+    const res = await get(`/api/v1/sessions?limit=1&consistentWith=${lastSeq + 1_000_000}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-consistency']).toBe('stale');
+  });
+});
+
+describe('details, output, history, accounts and agents', () => {
+  it('serves a session’s output by sequence and its history; 404 for another workspace', async () => {
+    const ref: StreamRef = { workspace: 'acme', type: 'session', id: 'ses_out' };
+    let v = await append(ref, 0, requested('anthropic', 'print things'));
+    v = await append(ref, v, { type: 'SessionAssigned', data: { accountId: 'acc_x', attempt: 1 } });
+    for (let seq = 1; seq <= 5; seq++) {
+      await ctx.nats.js.publish(
+        ctx.topology.outputSubject('acme', 'ses_out'),
+        JSON.stringify({ seq, stream: 'stdout', text: `line ${seq}\n`, at: new Date().toISOString() }),
+      );
+    }
+    const history = (await get('/api/v1/sessions/ses_out/events')).json();
+    expect(history.events.map((e: { type: string }) => e.type)).toEqual([
+      'SessionRequested',
+      'SessionAssigned',
+    ]);
+    expect(history.streamSeq).toBe(v);
+    let out = (await get('/api/v1/sessions/ses_out/output?after=0&limit=2')).json();
+    for (let i = 0; out.chunks.length < 2 && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      out = (await get('/api/v1/sessions/ses_out/output?after=0&limit=2')).json();
+    }
+    expect(out.chunks.map((c: { seq: number }) => c.seq)).toEqual([1, 2]);
+    const rest = (await get(`/api/v1/sessions/ses_out/output?after=${out.nextAfter}&limit=10`)).json();
+    expect(rest.chunks.map((c: { text: string }) => c.text)).toEqual(['line 3\n', 'line 4\n', 'line 5\n']);
+    for (const url of [
+      '/api/v1/sessions/ses_out',
+      '/api/v1/sessions/ses_out/output',
+      '/api/v1/sessions/ses_out/events',
+    ]) {
+      expect((await get(url, other)).statusCode, url).toBe(404);
+    }
+    expect((await get('/api/v1/sessions/ses_out/output?after=-1')).statusCode).toBe(400);
+    expect((await get('/api/v1/sessions/ses_out/output?limit=1001')).statusCode).toBe(400);
+  });
+
+  it('lists accounts with their running sessions and agents with theirs; never a secret', async () => {
+    const acc: StreamRef = { workspace: 'acme', type: 'account', id: 'acc_list' };
+    await append(acc, 0, {
+      type: 'AccountLinked',
+      data: {
+        provider: 'anthropic',
+        label: 'pool',
+        authType: 'api_key',
+        fingerprint: 'sk-…abcd',
+        baseUrl: null,
+        maxConcurrent: 4,
+      },
+    });
+    await append({ workspace: 'acme', type: 'agent', id: 'agt_list' }, 0, {
+      type: 'AgentRegistered',
+      data: { name: 'box-1', providers: ['anthropic'], maxConcurrent: 2, version: '1.2.3' },
+    });
+    const s: StreamRef = { workspace: 'acme', type: 'session', id: 'ses_busy' };
+    let v = await append(s, 0, requested('anthropic', 'busy'));
+    v = await append(s, v, { type: 'SessionAssigned', data: { accountId: 'acc_list', attempt: 1 } });
+    await append(s, v, { type: 'SessionStarted', data: { agentId: 'agt_list', attempt: 1 } });
+    const accounts = (await get(`/api/v1/accounts?consistentWith=${lastSeq}`)).json();
+    expect(accounts.items.find((a: { id: string }) => a.id === 'acc_list')).toMatchObject({
+      status: 'Verifying',
+      fingerprint: 'sk-…abcd',
+      sessionsRunning: 1,
+    });
+    const agents = (await get(`/api/v1/agents?consistentWith=${lastSeq}`)).json();
+    expect(agents.items).toEqual([
+      expect.objectContaining({
+        id: 'agt_list',
+        status: 'Online',
+        sessionsRunning: 1,
+        providers: ['anthropic'],
+      }),
+    ]);
+    expect((await get('/api/v1/accounts/acc_list')).json()).toMatchObject({
+      id: 'acc_list',
+      sessionsRunning: 1,
+    });
+    expect((await get('/api/v1/accounts', other)).json().items).toEqual([]);
+    expect((await get('/api/v1/agents', other)).json().items).toEqual([]);
+  });
+});
+
+describe('GET /ready', () => {
+  it('is ready with every check passing and each projection’s lag and dead letters', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ready');
+    expect(body.checks.projections.items.map((p: { name: string }) => p.name)).toEqual([
+      'sessions',
+      'accounts',
+      'agents',
+      'event-index',
+      'output',
+    ]);
+    for (const p of body.checks.projections.items)
+      expect(p).toMatchObject({ ok: true, stopped: false, deadLetters: 0 });
+  });
+
+  it('answers 503 saying which projection stopped', async () => {
+    // A projection whose consumer is gone is projecting nothing.
+    await ctx.nats.jsm.consumers.delete(ctx.topology.events.stream, 'projection-agents');
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().status).toBe('not_ready');
+    expect(res.json().checks.projections.message).toMatch(/agents is stopped/);
+  });
+});

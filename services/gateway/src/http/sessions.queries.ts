@@ -1,0 +1,111 @@
+import { getAggregateHistory, getSession, listOutput, listSessions, NotFoundError } from '@flywheel/core';
+import {
+  ConsistentQuery,
+  OutputPage,
+  OutputQuery,
+  SessionDetail,
+  SessionHistory,
+  SessionIdParams,
+  SessionListQuery,
+  SessionPage,
+} from '@flywheel/schemas';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { principalOf } from '../plugins/auth.plugin';
+import { errorResponses } from './error-responses';
+
+const TAGS = ['sessions'];
+
+/**
+ * Session queries, answered from the read models. A detail waits (bounded) until its
+ * model has applied the session's latest commit, so it is never older than the session
+ * was when asked; lists wait only when given `consistentWith`.
+ */
+export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps;
+  const { cursors, consistent, versionOf } = app.readModels;
+
+  app.get(
+    '/sessions',
+    {
+      config: { auth: 'read' },
+      schema: {
+        summary: 'Sessions of the workspace, newest first, by status and provider, one page at a time',
+        tags: TAGS,
+        querystring: SessionListQuery,
+        response: { 200: SessionPage, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const { workspace } = principalOf(request);
+      const { status, provider, cursor, limit } = request.query;
+      await consistent(request, reply, 'sessions');
+      return listSessions(db, cursors, { workspace, status, provider, cursor, limit });
+    },
+  );
+
+  app.get(
+    '/sessions/:id',
+    {
+      config: { auth: 'read' },
+      schema: {
+        summary: 'One session with the time of each transition',
+        tags: TAGS,
+        params: SessionIdParams,
+        querystring: ConsistentQuery,
+        response: { 200: SessionDetail, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const { workspace } = principalOf(request);
+      const { id } = request.params;
+      await consistent(request, reply, 'sessions', await versionOf({ workspace, type: 'session', id }));
+      const session = await getSession(db, workspace, id);
+      if (session === null) throw new NotFoundError(`session ${id} does not exist`);
+      return session;
+    },
+  );
+
+  app.get(
+    '/sessions/:id/events',
+    {
+      config: { auth: 'read' },
+      schema: {
+        summary: "A session's full history, oldest first",
+        tags: TAGS,
+        params: SessionIdParams,
+        querystring: ConsistentQuery,
+        response: { 200: SessionHistory, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const { workspace } = principalOf(request);
+      const { id } = request.params;
+      await consistent(request, reply, 'event-index', await versionOf({ workspace, type: 'session', id }));
+      const events = await getAggregateHistory(db, workspace, 'session', id);
+      if (events.length === 0) throw new NotFoundError(`session ${id} does not exist`);
+      return { id, events, streamSeq: events.at(-1)!.seq };
+    },
+  );
+
+  app.get(
+    '/sessions/:id/output',
+    {
+      config: { auth: 'read' },
+      schema: {
+        summary: "A session's output chunks in order, after a given chunk sequence",
+        tags: TAGS,
+        params: SessionIdParams,
+        querystring: OutputQuery,
+        response: { 200: OutputPage, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { workspace } = principalOf(request);
+      const { id } = request.params;
+      const { after, limit } = request.query;
+      const page = await listOutput(db, { workspace, sessionId: id, after, limit });
+      if (page === null) throw new NotFoundError(`session ${id} does not exist`);
+      return page;
+    },
+  );
+};
