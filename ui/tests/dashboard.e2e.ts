@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createTestContext,
   freePort,
@@ -60,8 +62,12 @@ describe.skipIf(missing !== null)('the dashboard in a browser', () => {
     page = await browser.newPage();
   }, 300_000);
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => console.error(logs()));
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      const shot = join(tmpdir(), `flywheel-e2e-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
+      await page?.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      console.error(`screenshot: ${shot}\n${logs()}`);
+    });
   });
 
   afterAll(async () => {
