@@ -47,8 +47,9 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<Dispatcher>
   const { nats, db, topology, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
   const timings: DispatchTimings = { ...DEFAULT_TIMINGS, ...deps.timings };
-  const commander = createCommander(createEventStore(nats, topology), clock);
-  const shared = { db, nats, topology, commander, logger, clock };
+  const store = createEventStore(nats, topology);
+  const commander = createCommander(store, clock);
+  const shared = { db, nats, topology, store, commander, logger, clock };
 
   const head = (await nats.jsm.streams.info(topology.events.stream)).state.last_seq;
   const abort = new AbortController();

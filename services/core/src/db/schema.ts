@@ -44,7 +44,6 @@ export interface DispatchSessionTable {
   failed_account_id: string | null;
   waiting_reason: string | null;
   waiting_eta: Timestamp | null;
-  start_timeouts: Generated<number>;
   /** Stream sequence of its SessionRequested: the queue order, kept across failovers. */
   queued_seq: number;
   /** Stream sequence of the last change applied, so a late event never undoes a newer one. */

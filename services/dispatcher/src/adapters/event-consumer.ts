@@ -16,9 +16,11 @@ import {
 } from '@nats-io/jetstream';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Change, type EventFact, reactTo } from '../domain/event-reactions';
+import { netChanges } from '../domain/net-changes';
 import type { DispatchTimings } from '../domain/timer-rules';
+import { advanceCheckpoint, readCheckpoint } from './checkpoint-store';
+import { writeNetChanges } from './net-change-writer';
 import { sleep } from './sleep';
-import { advanceCheckpoint, applyChange, readCheckpoint } from './state-store';
 
 /** Name of the durable consumer on `EVENTS` and of the dispatcher's rows in `dead_letters`. */
 export const DISPATCHER_CONSUMER = 'dispatcher';
@@ -53,7 +55,7 @@ function toFact(e: StoredEvent): EventFact {
 
 /**
  * Folds `EVENTS` into the dispatcher's tables with a durable consumer. Each batch of events
- * and the checkpoint (compare-and-set) commit in one transaction and are acked after it, so a
+ * (folded into its net effect per row) and the checkpoint (compare-and-set) commit in one transaction and are acked after it, so a
  * crash anywhere neither loses nor doubles an event; a redelivered one at or below the
  * checkpoint is skipped. One replica consumes at a time, holding a Postgres advisory lock on
  * the connection it writes with: if that connection dies the lock goes with it and another
@@ -123,14 +125,11 @@ export function startEventConsumer(deps: EventConsumerDeps): EventConsumer {
           last = msg.seq;
           continue;
         }
-        for (const fact of facts) {
-          for (const change of reactTo(fact, now, deps.timings)) {
-            await applyChange(trx, change);
-            changes.push(change);
-          }
-        }
+        for (const fact of facts) changes.push(...reactTo(fact, now, deps.timings));
         last = msg.seq;
       }
+      // A batch becomes one write per row it touches: a few statements, however many events.
+      await writeNetChanges(trx, netChanges(changes));
       if (last > from) await advanceCheckpoint(trx, from, last);
       return changes;
     });

@@ -2,7 +2,7 @@ import type { Database, Logger, NatsHandle, Topology } from '@flywheel/core';
 import { AgentHeartbeat } from '@flywheel/schemas';
 import type { Kysely } from 'kysely';
 import { addMs, type DispatchTimings } from '../domain/timer-rules';
-import { recordHeartbeat } from './state-store';
+import { recordHeartbeat } from './lookup-store';
 
 export interface HeartbeatDeps {
   readonly nats: NatsHandle;

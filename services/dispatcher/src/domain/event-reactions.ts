@@ -1,5 +1,4 @@
 import type { AccountStatus, AgentStatus, DomainEvent } from '@flywheel/schemas';
-import { isStartTimeoutReason } from './dispatch-reasons';
 import { addMs, type DispatchTimings, type TimerKind, type TimerSpec } from './timer-rules';
 
 /** A stored event with what the dispatcher needs of its envelope. */
@@ -48,8 +47,6 @@ export type Change =
       readonly seq: number;
       readonly sessionId: string;
       readonly patch: SessionPatch;
-      /** The requeue was a start timeout: the next one fails the session. */
-      readonly countStartTimeout?: true;
     }
   | { readonly op: 'session.remove'; readonly sessionId: string }
   | {
@@ -122,23 +119,18 @@ export function reactTo(e: EventFact, now: Date, timings: DispatchTimings): Chan
       ];
     case 'SessionStarted':
       return [session({ status: 'Running', agentId: e.data.agentId }), clear('start_timeout', id)];
-    case 'SessionRequeued': {
-      const requeued: Change = {
-        op: 'session.patch',
-        seq,
-        sessionId: id,
-        patch: {
+    case 'SessionRequeued':
+      return [
+        session({
           status: 'Queued',
           accountId: null,
           agentId: null,
           failedAccountId: e.data.failedAccountId,
           waitingReason: e.data.reason,
           waitingEta: e.data.eta,
-        },
-        ...(isStartTimeoutReason(e.data.reason) ? { countStartTimeout: true as const } : {}),
-      };
-      return [requeued, clear('start_timeout', id)];
-    }
+        }),
+        clear('start_timeout', id),
+      ];
     case 'SessionCompleted':
     case 'SessionFailed':
     case 'SessionCancelled':

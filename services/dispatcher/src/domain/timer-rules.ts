@@ -1,6 +1,6 @@
 import type { VerifyOutcome } from '@flywheel/core';
-import type { AccountCommand, SessionCommand } from '@flywheel/schemas';
-import { reasons } from './dispatch-reasons';
+import type { AccountCommand, SessionCommand, SessionEvent } from '@flywheel/schemas';
+import { isStartTimeoutReason, reasons } from './dispatch-reasons';
 
 /**
  * What the dispatcher must do later, kept as rows so that a restart or another replica fires
@@ -41,6 +41,11 @@ export const DEFAULT_TIMINGS: DispatchTimings = {
 
 export const addMs = (iso: string | Date, ms: number): string =>
   new Date(new Date(iso).getTime() + ms).toISOString();
+
+/** How often a session's history shows it requeued because no agent started it. */
+export function startTimeoutsSoFar(history: readonly SessionEvent[]): number {
+  return history.filter((e) => e.type === 'SessionRequeued' && isStartTimeoutReason(e.data.reason)).length;
+}
 
 /** A session still Starting when its timer fires: requeued the first time, failed the next. */
 export function startTimeoutCommand(startTimeouts: number, timings: DispatchTimings): SessionCommand {

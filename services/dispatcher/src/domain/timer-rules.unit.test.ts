@@ -4,6 +4,7 @@ import {
   agentSilence,
   DEFAULT_TIMINGS,
   startTimeoutCommand,
+  startTimeoutsSoFar,
   verificationStep,
   verifyBackoffMs,
 } from './timer-rules';
@@ -18,6 +19,20 @@ describe('start timeout', () => {
       type: 'FailSession',
       data: { reason: 'no agent started the session' },
     });
+  });
+});
+
+describe('start timeouts so far', () => {
+  it('counts only the requeues the dispatcher made because no agent started the session', () => {
+    const requeued = (reason: string) =>
+      ({ type: 'SessionRequeued', data: { reason, failedAccountId: null, eta: null } }) as const;
+    expect(
+      startTimeoutsSoFar([
+        requeued('rate limited on acc_a'),
+        requeued('no agent started the session within 60 s'),
+        requeued('agent lost'),
+      ]),
+    ).toBe(1);
   });
 });
 

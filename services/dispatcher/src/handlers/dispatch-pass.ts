@@ -1,5 +1,6 @@
 import {
   type Database,
+  type EventStore,
   InvalidTransitionError,
   type Logger,
   type NatsHandle,
@@ -14,11 +15,11 @@ import {
   loadPool,
   markAssigned,
   markWaiting,
-  type QueuedSessionRow,
   queuedPools,
   removeSession,
   tryLockPool,
-} from '../adapters/state-store';
+  workItemFields,
+} from '../adapters/pool-store';
 import { publishWorkItem } from '../adapters/work-publisher';
 import { type Decision, planDispatch } from '../domain/dispatch-plan';
 
@@ -31,10 +32,13 @@ export interface DispatchDeps {
   readonly db: Kysely<Database>;
   readonly nats: NatsHandle;
   readonly topology: Topology;
+  readonly store: EventStore;
   readonly commander: Commander;
   readonly logger: Logger;
   readonly clock: () => Date;
 }
+
+type WorkFields = Awaited<ReturnType<typeof workItemFields>>;
 
 const isQueued = (s: SessionState) => s.status === 'Queued';
 
@@ -55,11 +59,19 @@ async function forEachConcurrently<T>(
  * The local writes are single autocommit statements, not part of the pool's transaction: held
  * across NATS round trips, their row locks would deadlock with the consumer's batches.
  */
-async function carryOut(deps: DispatchDeps, session: QueuedSessionRow, d: Decision): Promise<boolean> {
+async function carryOut(
+  deps: DispatchDeps,
+  workspace: string,
+  provider: Provider,
+  work: WorkFields,
+  d: Decision,
+): Promise<boolean> {
   const { commander } = deps;
-  const { workspace, sessionId } = session;
+  const { sessionId } = d;
   switch (d.kind) {
     case 'assign': {
+      const fields = work.get(sessionId);
+      if (fields === undefined) return false;
       const r = await commander.session(
         workspace,
         sessionId,
@@ -74,11 +86,11 @@ async function carryOut(deps: DispatchDeps, session: QueuedSessionRow, d: Decisi
       await publishWorkItem(deps.nats, deps.topology, {
         sessionId,
         workspace,
-        provider: session.provider as Provider,
+        provider,
         accountId: d.accountId,
         attempt,
-        model: session.model,
-        prompt: session.prompt,
+        model: fields.model,
+        prompt: fields.prompt,
       });
       await markAssigned(deps.db, {
         sessionId,
@@ -128,11 +140,15 @@ export async function dispatchPass(deps: DispatchDeps): Promise<boolean> {
     await deps.db.transaction().execute(async (trx) => {
       if (!(await tryLockPool(trx, workspace, provider))) return;
       const pool = await loadPool(trx, workspace, provider, POOL_BATCH);
-      const byId = new Map(pool.sessions.map((s) => [s.sessionId, s]));
+      const plan = planDispatch(pool);
+      const work = await workItemFields(
+        trx,
+        plan.filter((d) => d.kind === 'assign').map((d) => d.sessionId),
+      );
       let assigned = 0;
-      await forEachConcurrently(planDispatch(pool), CONCURRENCY, async (d) => {
+      await forEachConcurrently(plan, CONCURRENCY, async (d) => {
         try {
-          if (await carryOut(deps, byId.get(d.sessionId)!, d)) assigned++;
+          if (await carryOut(deps, workspace, provider as Provider, work, d)) assigned++;
         } catch (err) {
           // The session moved on (cancelled, or another replica got there); the next pass sees it.
           if (err instanceof InvalidTransitionError || err instanceof NotFoundError) return;

@@ -6,19 +6,16 @@ import {
   type ProviderDriver,
   ProviderNotSupportedError,
 } from '@flywheel/core';
-import type { Provider } from '@flywheel/schemas';
+import type { Provider, SessionEvent } from '@flywheel/schemas';
+import { findAccount, findAgent, sessionsOfAgent } from '../adapters/lookup-store';
 import { hasOutput } from '../adapters/output-probe';
 import {
   type ClaimedTimer,
   claimDueTimers,
-  findAccount,
-  findAgent,
-  findSession,
   finishTimer,
   nextTimerDue,
   rescheduleTimer,
-  sessionsOfAgent,
-} from '../adapters/state-store';
+} from '../adapters/timer-store';
 import { reasons } from '../domain/dispatch-reasons';
 import {
   addMs,
@@ -26,6 +23,7 @@ import {
   agentSilence,
   type DispatchTimings,
   startTimeoutCommand,
+  startTimeoutsSoFar,
   type TimerKind,
   verificationStep,
   verifyBackoffMs,
@@ -72,8 +70,13 @@ async function endCooldown(deps: TimerDeps, t: ClaimedTimer, now: Date): Promise
 
 async function startTimeout(deps: TimerDeps, t: ClaimedTimer): Promise<Fired> {
   const attempt = Number(t.payload.attempt);
-  const row = await findSession(deps.db, t.key);
-  const command = startTimeoutCommand(row?.startTimeouts ?? 0, deps.timings);
+  const { events } = await deps.store.load<SessionEvent>({
+    workspace: t.workspace,
+    type: 'session',
+    id: t.key,
+  });
+  const history = events.map((e) => ({ type: e.type, data: e.data }) as SessionEvent);
+  const command = startTimeoutCommand(startTimeoutsSoFar(history), deps.timings);
   const r = await deps.commander.session(
     t.workspace,
     t.key,

@@ -28,7 +28,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('failed_account_id', 'text')
     .addColumn('waiting_reason', 'text')
     .addColumn('waiting_eta', 'timestamptz')
-    .addColumn('start_timeouts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('queued_seq', 'bigint', (c) => c.notNull())
     .addColumn('version', 'bigint', (c) => c.notNull())
     .execute();
