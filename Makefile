@@ -7,7 +7,7 @@ TSX := node --import tsx
 BIN := node_modules/.bin
 CORE_CLI := services/core/src/cli
 
-.PHONY: help up test lint format typecheck migrate rollback db-test config-validate token demo replay bench setup deps services
+.PHONY: help up test diagnostics lint format typecheck migrate rollback db-test config-validate token demo replay bench setup deps services
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ format: deps ## rewrite files in the house format
 
 typecheck: deps ## TypeScript, strict, every package
 	@$(BIN)/tsc -p tsconfig.json
-	@pnpm --filter @flywheel/ui --silent typecheck
+	@cd ui && node_modules/.bin/svelte-kit sync && node_modules/.bin/svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 
 .PHONY: ui
 UI_SOURCES := $(shell find ui/src ui/static -type f 2>/dev/null) ui/package.json ui/svelte.config.js ui/vite.config.ts
@@ -45,7 +45,7 @@ ui: ui/build/handler.js ## build the dashboard the gateway serves (ui/build); re
 ui/build/handler.js: $(UI_SOURCES)
 	@$(MAKE) --no-print-directory deps
 	@echo "building the dashboard (ui/build)"
-	@log=$$(mktemp); if pnpm --filter @flywheel/ui build >"$$log" 2>&1; then rm -f "$$log"; else cat "$$log"; rm -f "$$log"; exit 1; fi
+	@log=$$(mktemp); if (cd ui && node_modules/.bin/vite build) >"$$log" 2>&1; then rm -f "$$log"; else cat "$$log"; rm -f "$$log"; exit 1; fi
 
 migrate: deps ## create the database if needed and apply pending migrations
 	@$(TSX) $(CORE_CLI)/migrate.ts
@@ -61,6 +61,9 @@ config-validate: deps ## validate the configuration, one line per problem
 
 token: deps ## print a JWT for local use: ROLE=admin|operator|viewer WS=acme [SUB=alice] [TTL=12h]
 	@$(TSX) services/gateway/src/cli/token.ts $(if $(ROLE),--role '$(ROLE)',) $(if $(WS),--ws '$(WS)',) $(if $(SUB),--sub '$(SUB)',) $(if $(TTL),--ttl '$(TTL)',)
+
+diagnostics: deps ## check gateway, WebSocket, NATS, PostgreSQL, agents, accounts, sessions (TOKEN=.. JSON=1)
+	@$(TSX) $(CORE_CLI)/diagnostics.ts $(if $(JSON),--json,)
 
 demo: deps ## emulator + 3 demo accounts + a stream of sessions against a running stack (make up)
 	@$(TSX) services/dispatcher/src/demo/demo.ts
