@@ -55,9 +55,9 @@ function toFact(e: StoredEvent): EventFact {
 
 /**
  * Folds `EVENTS` into the dispatcher's tables with a durable consumer. Each batch of events
- * (folded into its net effect per row) and the checkpoint (compare-and-set) commit in one transaction and are acked after it, so a
- * crash anywhere neither loses nor doubles an event; a redelivered one at or below the
- * checkpoint is skipped. One replica consumes at a time, holding a Postgres advisory lock on
+ * (as its net effect per row) and the checkpoint (compare-and-set) commit in one transaction
+ * and are acked after it, so a crash anywhere neither loses nor doubles an event; a
+ * redelivered one at or below the checkpoint is skipped. One replica consumes at a time, holding a Postgres advisory lock on
  * the connection it writes with: if that connection dies the lock goes with it and another
  * replica takes over; the others keep dispatching and firing timers from the shared tables.
  */

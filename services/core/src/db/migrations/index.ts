@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-gateway';
 import * as m0003 from './0003-read-models';
+import * as m0004 from './0004-dispatcher';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so that the same code
@@ -11,4 +12,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-gateway': m0002,
   '0003-read-models': m0003,
+  '0004-dispatcher': m0004,
 };
