@@ -8,8 +8,8 @@ export const UI_BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', imp
 /** Builds the dashboard (`make ui` does the same) unless a build is already there. */
 export function ensureUiBuild(): void {
   if (existsSync(UI_BUILD_HANDLER)) return;
-  execFileSync('pnpm', ['--filter', '@flywheel/ui', 'build'], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+  execFileSync('node_modules/.bin/vite', ['build'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: 'ignore',
     timeout: 300_000,
   });
