@@ -1,4 +1,7 @@
 import { OutputPublisher } from '@flywheel/agent';
+import { createLogger, createPgPool } from '@flywheel/core';
+import { startProjector } from '@flywheel/projector';
+import { sql } from 'kysely';
 import type { BenchFigure, BenchSuite } from '../types';
 
 /** Sessions streaming at once, as many agents' running sessions would. */
@@ -17,15 +20,36 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+type Env = Parameters<BenchSuite['run']>[0]['env'];
+
+/** The last OUTPUT sequence the output read model has applied. */
+async function outputCheckpoint(env: Env): Promise<number> {
+  const row = await env.db
+    .selectFrom('projection_checkpoints')
+    .select('last_seq')
+    .where('name', '=', 'output')
+    .executeTakeFirst();
+  return row?.last_seq ?? 0;
+}
+
+/** Rows in the output read model for sessions whose id starts with `prefix`. */
+async function projectedRows(env: Env, prefix: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from session_output
+    where session_id like ${`${prefix}%`}`.execute(env.db);
+  return rows[0]!.n;
+}
+
 /**
  * Output ingest: the agent's `OutputPublisher` (batching, gap-free seq, a Nats-Msg-Id per
  * chunk, each ack awaited in seq order) storing chunks into OUTPUT from many sessions at
  * once, beside raw `js.publish` of the same chunks with the same discipline (per session
- * one publish in flight, no msg id) on the same stream.
+ * one publish in flight, no msg id) on the same stream. Then the same load with the
+ * projector's `output` projection running, timed until every chunk is a row in the read
+ * model.
  */
 export const suite: BenchSuite = {
   name: 'output-ingest',
-  description: `output chunks into OUTPUT, ${SESSIONS} sessions streaming at once, vs raw js.publish`,
+  description: `output chunks into OUTPUT and the read model, ${SESSIONS} sessions at once, vs raw js.publish`,
   async run({ env, log }) {
     const { js } = env.nats;
     const subject = (tag: string, s: number) => env.topology.outputSubject('bench', `${tag}${s}`);
@@ -83,6 +107,44 @@ export const suite: BenchSuite = {
       throw new Error(`expected ${CHUNKS_PER_SESSION} chunks stored for one session, found ${storedOfOne}`);
     }
 
+    log('output read model: catching up on what the blocks stored');
+    const pool = createPgPool(env.databaseUrl, { max: 8, applicationName: 'bench-projector' });
+    let fatal: Error | null = null;
+    const projector = await startProjector({
+      pool,
+      nats: env.nats,
+      topology: env.topology,
+      logger: createLogger('projector', 'warn'),
+      projections: ['output'],
+      onFatal: (err) => {
+        fatal = err;
+      },
+    });
+    const lastStored = async () =>
+      (await env.nats.jsm.streams.info(env.topology.output.stream)).state.last_seq;
+    const untilProjected = async (seq: number) => {
+      while ((await outputCheckpoint(env)) < seq) {
+        if (fatal) throw fatal;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    let readModelSeconds: number;
+    const live = SESSIONS * CHUNKS_PER_SESSION * 2;
+    try {
+      await untilProjected(await lastStored());
+      log(`output read model: ${live} chunks while the projector runs`);
+      readModelSeconds = await timed(async () => {
+        await published('live-a-')();
+        await published('live-b-')();
+        await untilProjected(await lastStored());
+      });
+      const rows = await projectedRows(env, 'live-');
+      if (rows !== live) throw new Error(`expected ${live} chunks in the read model, found ${rows}`);
+    } finally {
+      await projector.stop();
+      await pool.end();
+    }
+
     const chunks = SESSIONS * CHUNKS_PER_SESSION * BLOCKS;
     const figures: BenchFigure[] = [
       {
@@ -92,6 +154,14 @@ export const suite: BenchSuite = {
         baseline: { name: 'raw js.publish', value: chunks / rawSeconds },
         target: { op: '>=', value: 20_000 },
         extra: { chunks, sessions: SESSIONS, chunkBytes: CHUNK_BYTES },
+      },
+      {
+        name: 'agent output into the output read model',
+        unit: 'chunks/s',
+        value: live / readModelSeconds,
+        baseline: { name: 'raw js.publish', value: chunks / rawSeconds },
+        target: { op: '>=', value: 20_000 },
+        extra: { chunks: live, sessions: SESSIONS },
       },
     ];
     return figures;
