@@ -65,8 +65,8 @@ describe('event store', () => {
   it('rejects a malformed event before it reaches the stream, naming the field', async () => {
     const r = ref('s-bad');
     const bad = {
-      type: 'SessionAssigned',
-      data: { accountId: 'a1', agentId: '', attempt: 0 },
+      type: 'SessionStarted',
+      data: { agentId: '', attempt: 0 },
     } as DomainEvent;
     const err = await ctx.eventStore.append(r, 0, [bad], opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
