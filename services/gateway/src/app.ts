@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorHandlerPlugin);
   await app.register(openapiPlugin);
   const tokens = createTokenVerifier(deps.config.jwtSecret);
-  await app.register(authPlugin, { tokens });
+  await app.register(authPlugin, { tokens, publicUrl: deps.config.publicUrl });
   await app.register(idempotencyPlugin, { db: deps.db });
   await app.register(readModelsPlugin);
 

@@ -275,6 +275,26 @@ describe('auth on every route', () => {
     expect(byQuery.json()).toEqual({ user: 'carol', workspace: 'acme', role: 'viewer' });
   });
 
+  it('refuses a cookie-authenticated change from another origin, and appends nothing', async () => {
+    const token = await t.token('operator', 'acme', 'dave');
+    const before = await streamMessages();
+    const send = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        headers: { cookie: `fw_token=${token}`, ...headers },
+        payload: startBody(),
+      });
+    // Another port on localhost is the same site for SameSite=Lax, but not the same origin.
+    const foreign = await send({ origin: 'http://localhost:5173' });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json().error.message).toMatch(/cross-site request refused/);
+    expect((await send({})).statusCode).toBe(403);
+    expect(await streamMessages()).toEqual(before);
+    expect((await send({ origin: 'http://localhost:3000' })).statusCode).toBe(202);
+    expect((await send({ 'sec-fetch-site': 'same-origin' })).statusCode).toBe(202);
+  });
+
   it("answers another workspace's ids exactly like ids that never existed", async () => {
     const intruder = { authorization: `Bearer ${await t.token('admin', 'globex')}` };
     const before = await streamMessages();

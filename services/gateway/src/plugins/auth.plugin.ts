@@ -21,6 +21,8 @@ declare module 'fastify' {
 export interface AuthOptions {
   /** Shared with `/ws`, so a token verified for one is cached for both. */
   readonly tokens: TokenVerifier;
+  /** PUBLIC_URL: where browsers load the dashboard from. */
+  readonly publicUrl: string;
 }
 
 /** Routes under this prefix must declare `config.auth`; a forgotten rule fails at start-up. */
@@ -61,6 +63,21 @@ export function tokenOf(request: FastifyRequest): string | undefined {
   return query;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A browser sends the `fw_token` cookie with requests other sites make it send (SameSite=Lax
+ * still counts another port on the same host as the same site). A cookie-authenticated
+ * request that changes something must therefore come from our own origin.
+ */
+function crossSiteCookieRequest(request: FastifyRequest, publicOrigin: string): boolean {
+  if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return false;
+  if (cookieValue(request.headers.cookie, TOKEN_COOKIE) === undefined) return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return request.headers['sec-fetch-site'] !== 'same-origin';
+  return origin !== publicOrigin && origin !== `${request.protocol}://${request.host}`;
+}
+
 /** The verified caller of a non-public route. */
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw new UnauthorizedError('this route needs a token');
@@ -75,6 +92,7 @@ export function principalOf(request: FastifyRequest): Principal {
 export const authPlugin = fp<AuthOptions>(
   async (app, opts) => {
     const { tokens } = opts;
+    const publicOrigin = new URL(opts.publicUrl).origin;
     app.decorateRequest('principal', null);
 
     app.addHook('onRoute', (route) => {
@@ -87,6 +105,11 @@ export const authPlugin = fp<AuthOptions>(
 
     /** Null when the principal may act on the route; the error to answer otherwise. */
     const authorize = (request: FastifyRequest, principal: Principal, rule: Action): Error | null => {
+      if (crossSiteCookieRequest(request, publicOrigin)) {
+        return new ForbiddenError(
+          `cross-site request refused: a request authenticated by the ${TOKEN_COOKIE} cookie must come from ${publicOrigin} (or send Authorization: Bearer)`,
+        );
+      }
       if (!mayAct(principal.role, rule)) {
         return new ForbiddenError(
           `role ${principal.role} may not ${describeAction(rule)}; that needs ${rolesFor(rule).join(' or ')}`,
