@@ -69,7 +69,7 @@ demo: deps ## emulator + 3 demo accounts + a stream of sessions against a runnin
 	@$(TSX) services/dispatcher/src/demo/demo.ts
 
 replay: deps ## rebuild the read models from the streams (PROJECTION=name for one); queries keep answering
-	@PROJECTION='$(PROJECTION)' $(TSX) services/projector/src/replay.ts
+	@PROJECTION='$(PROJECTION)' node --max-semi-space-size=64 --import tsx services/projector/src/replay.ts
 
 bench: setup ## benchmarks; JSON in bench/results/, a table on stdout
 	@$(TSX) bench/src/run.ts

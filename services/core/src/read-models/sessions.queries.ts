@@ -2,7 +2,7 @@ import type { Provider, SessionDetail, SessionPage, SessionStatus, SessionSummar
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../db/schema';
 import type { CursorCodec } from './cursor';
-import { iso, isoOrNull } from './time';
+import { iso, isoOrNull, isoText, isoTextOrNull } from './time';
 
 export interface ListSessionsQuery {
   readonly workspace: string;
@@ -27,20 +27,32 @@ const SUMMARY_COLUMNS = [
   'attempts',
   'max_attempts',
   'queue_reason',
-  'queue_eta',
   'reason',
   'metadata',
-  'created_at',
-  'queued_at',
-  'assigned_at',
-  'started_at',
-  'finished_at',
-  'updated_at',
   'created_seq',
   'last_seq',
 ] as const;
 
-type SummaryRow = Pick<Selectable<SessionsTable>, (typeof SUMMARY_COLUMNS)[number]>;
+/** The list's timestamps, formatted by Postgres (see `isoText`). */
+const SUMMARY_TIMES = [
+  isoTextOrNull('queue_eta'),
+  isoText('created_at'),
+  isoText('queued_at'),
+  isoTextOrNull('assigned_at'),
+  isoTextOrNull('started_at'),
+  isoTextOrNull('finished_at'),
+  isoText('updated_at'),
+] as const;
+
+type SummaryRow = Pick<Selectable<SessionsTable>, (typeof SUMMARY_COLUMNS)[number]> & {
+  readonly queue_eta: string | null;
+  readonly created_at: string;
+  readonly queued_at: string;
+  readonly assigned_at: string | null;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly updated_at: string;
+};
 
 function summary(r: SummaryRow): SessionSummary {
   return {
@@ -54,15 +66,15 @@ function summary(r: SummaryRow): SessionSummary {
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
     queueReason: r.queue_reason,
-    eta: isoOrNull(r.queue_eta),
+    eta: r.queue_eta,
     reason: r.reason,
     metadata: r.metadata,
-    createdAt: iso(r.created_at),
-    queuedAt: iso(r.queued_at),
-    assignedAt: isoOrNull(r.assigned_at),
-    startedAt: isoOrNull(r.started_at),
-    finishedAt: isoOrNull(r.finished_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: r.created_at,
+    queuedAt: r.queued_at,
+    assignedAt: r.assigned_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    updatedAt: r.updated_at,
     streamSeq: r.last_seq,
   };
 }
@@ -80,7 +92,7 @@ export async function listSessions(
   const after = q.cursor === undefined ? null : cursors.decode(q.workspace, LIST, q.cursor);
   let query = db
     .selectFrom('sessions')
-    .select(SUMMARY_COLUMNS)
+    .select([...SUMMARY_COLUMNS, ...SUMMARY_TIMES])
     .where('workspace', '=', q.workspace)
     .orderBy('created_seq', 'desc')
     .limit(q.limit + 1);

@@ -1,5 +1,12 @@
 import { ProjectionError, type StoredEvent, type Topology } from '@flywheel/core';
-import { Commit, type DomainEvent, OutputChunk, SubjectToken, upcastEventData } from '@flywheel/schemas';
+import {
+  AGGREGATE_TYPES,
+  type AggregateType,
+  type DomainEvent,
+  OutputChunk,
+  SubjectToken,
+  upcastEventData,
+} from '@flywheel/schemas';
 import type { CommitMessage, OutputMessage } from '../projections/projection';
 
 const DECODER = new TextDecoder();
@@ -27,28 +34,62 @@ function parseJson(raw: RawMessage): unknown {
   }
 }
 
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** What is wrong with a stored envelope, or null. Hand-written: it runs once per event on replay. */
+function envelopeProblem(e: Record<string, unknown>): string | null {
+  if (!isText(e.id) || !isText(e.type)) return 'id and type must be text';
+  if (!Number.isInteger(e.version)) return 'version must be an integer';
+  if (!isText(e.workspace)) return 'workspace must be text';
+  const aggregate = e.aggregate as Record<string, unknown> | null;
+  if (
+    typeof aggregate !== 'object' ||
+    aggregate === null ||
+    !isAggregateType(aggregate.type) ||
+    !isText(aggregate.id)
+  ) {
+    return 'aggregate must be { type, id }';
+  }
+  if (!isText(e.at) || !ISO_TIME.test(e.at)) return 'at must be an ISO 8601 time';
+  const actor = e.actor as Record<string, unknown> | null;
+  if (typeof actor !== 'object' || actor === null || !isText(actor.kind) || !isText(actor.id)) {
+    return 'actor must be { kind, id }';
+  }
+  if (!isText(e.causationId) || !isText(e.correlationId)) return 'causationId and correlationId must be text';
+  return null;
+}
+
+const isAggregateType = (v: unknown): v is AggregateType =>
+  (AGGREGATE_TYPES as readonly unknown[]).includes(v);
+
 /**
  * Decodes one `EVENTS` commit: checks the envelope, upcasts each event to its current
- * version, and checks that every event belongs to the same aggregate (one commit, one aggregate).
+ * version (validating its data against that version's schema), and checks that every
+ * event belongs to the same aggregate (one commit, one aggregate).
  */
 export const decodeCommit: Decoder<CommitMessage> = (raw) => {
-  const parsed = Commit.safeParse(parseJson(raw));
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ProjectionError(`message ${raw.seq} is not a commit: ${where}`, { cause: parsed.error });
+  const parsed = parseJson(raw) as { events?: unknown } | null;
+  const list = typeof parsed === 'object' && parsed !== null ? parsed.events : undefined;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ProjectionError(`message ${raw.seq} is not a commit: events must be a non-empty list`);
   }
-  const first = parsed.data.events[0]!;
-  const events = parsed.data.events.map((e): StoredEvent => {
+  const first = list[0] as StoredEvent;
+  const events = list.map((item: unknown, i): StoredEvent => {
+    const e = item as Record<string, unknown>;
+    const problem = typeof e === 'object' && e !== null ? envelopeProblem(e) : 'not an object';
+    if (problem !== null) throw new ProjectionError(`commit ${raw.seq}: event ${i}: ${problem}`);
+    const event = e as unknown as StoredEvent;
     if (
-      e.workspace !== first.workspace ||
-      e.aggregate.type !== first.aggregate.type ||
-      e.aggregate.id !== first.aggregate.id
+      event.workspace !== first.workspace ||
+      event.aggregate.type !== first.aggregate.type ||
+      event.aggregate.id !== first.aggregate.id
     ) {
       throw new ProjectionError(`commit ${raw.seq} mixes aggregates`);
     }
     try {
-      const data = upcastEventData(e.type as DomainEvent['type'], e.version, e.data);
-      return { ...e, data, seq: raw.seq } as StoredEvent;
+      const data = upcastEventData(event.type as DomainEvent['type'], event.version, event.data);
+      return { ...event, data, seq: raw.seq } as StoredEvent;
     } catch (cause) {
       throw new ProjectionError(`commit ${raw.seq}: ${(cause as Error).message}`, { cause });
     }

@@ -1,5 +1,5 @@
 import { type Database, ProjectionError, type StoredEvent } from '@flywheel/core';
-import type { DomainEvent } from '@flywheel/schemas';
+import type { DomainEvent, SessionStatus } from '@flywheel/schemas';
 import type { Selectable } from 'kysely';
 import type { CommitMessage, Projection, Row, RowKey } from './projection';
 
@@ -9,18 +9,6 @@ const TABLE = 'sessions';
 /** Characters of the prompt kept for lists; the full prompt is in the same row for details. */
 export const PROMPT_PREVIEW_LENGTH = 200;
 
-/** Columns that only apply to some statuses; cleared on every transition, as the aggregate does. */
-const TRANSIENT = {
-  account_id: null,
-  agent_id: null,
-  queue_reason: null,
-  queue_eta: null,
-  reason: null,
-  output_chunks: null,
-  input_tokens: null,
-  output_tokens: null,
-} as const;
-
 function existing(row: SessionRow | undefined, e: StoredEvent): SessionRow {
   if (row === undefined) {
     throw new ProjectionError(`${e.type} for session ${e.aggregate.id}, which was never requested`);
@@ -28,11 +16,33 @@ function existing(row: SessionRow | undefined, e: StoredEvent): SessionRow {
   return row;
 }
 
+/**
+ * A copy of `row` for a new status: the columns that only apply to some statuses cleared,
+ * as the aggregate does. Cloned then assigned (not spread field by field): replay runs
+ * this for every session event, and it is the projection's hot path.
+ */
+function transition(row: SessionRow, stored: StoredEvent, at: Date, status: SessionStatus): SessionRow {
+  const next = { ...row };
+  next.status = status;
+  next.account_id = null;
+  next.agent_id = null;
+  next.queue_reason = null;
+  next.queue_eta = null;
+  next.reason = null;
+  next.output_chunks = null;
+  next.input_tokens = null;
+  next.output_tokens = null;
+  next.updated_at = at;
+  next.last_seq = stored.seq;
+  return next;
+}
+
+const eta = (value: string | null) => (value === null ? null : new Date(value));
+
 /** Folds one event into a session row; pure. */
 export function applySessionEvent(row: SessionRow | undefined, stored: StoredEvent): SessionRow {
   const at = new Date(stored.at);
   const event = { type: stored.type, data: stored.data } as DomainEvent;
-  const touched = { updated_at: at, last_seq: stored.seq };
   switch (event.type) {
     case 'SessionRequested': {
       if (row !== undefined) {
@@ -40,8 +50,6 @@ export function applySessionEvent(row: SessionRow | undefined, stored: StoredEve
       }
       const d = event.data;
       return {
-        ...TRANSIENT,
-        ...touched,
         workspace: stored.workspace,
         id: stored.aggregate.id,
         status: 'Queued',
@@ -50,92 +58,84 @@ export function applySessionEvent(row: SessionRow | undefined, stored: StoredEve
         prompt: d.prompt,
         prompt_preview: d.prompt.slice(0, PROMPT_PREVIEW_LENGTH),
         requested_account_id: d.requestedAccountId,
+        account_id: null,
+        agent_id: null,
         attempts: 0,
         max_attempts: d.maxAttempts,
         failed_account_ids: [],
+        queue_reason: null,
+        queue_eta: null,
+        reason: null,
         metadata: d.metadata,
+        output_chunks: null,
+        input_tokens: null,
+        output_tokens: null,
         created_at: at,
         queued_at: at,
         assigned_at: null,
         started_at: null,
         finished_at: null,
+        updated_at: at,
         created_seq: stored.seq,
+        last_seq: stored.seq,
       };
     }
     case 'SessionWaiting': {
-      const s = existing(row, stored);
-      return {
-        ...s,
-        ...touched,
-        queue_reason: event.data.reason,
-        queue_eta: event.data.eta === null ? null : new Date(event.data.eta),
-      };
+      // Still Queued: only the reason and ETA change.
+      const next = { ...existing(row, stored) };
+      next.queue_reason = event.data.reason;
+      next.queue_eta = eta(event.data.eta);
+      next.updated_at = at;
+      next.last_seq = stored.seq;
+      return next;
     }
     case 'SessionAssigned': {
-      const s = existing(row, stored);
-      return {
-        ...s,
-        ...TRANSIENT,
-        ...touched,
-        status: 'Starting',
-        account_id: event.data.accountId,
-        attempts: event.data.attempt,
-        assigned_at: at,
-      };
+      const next = transition(existing(row, stored), stored, at, 'Starting');
+      next.account_id = event.data.accountId;
+      next.attempts = event.data.attempt;
+      next.assigned_at = at;
+      return next;
     }
     case 'SessionStarted': {
       const s = existing(row, stored);
-      return {
-        ...s,
-        ...TRANSIENT,
-        ...touched,
-        status: 'Running',
-        account_id: s.account_id,
-        agent_id: event.data.agentId,
-        started_at: at,
-      };
+      const next = transition(s, stored, at, 'Running');
+      next.account_id = s.account_id;
+      next.agent_id = event.data.agentId;
+      next.started_at = at;
+      return next;
     }
     case 'SessionRequeued': {
       const s = existing(row, stored);
-      const { reason, failedAccountId, eta } = event.data;
-      return {
-        ...s,
-        ...TRANSIENT,
-        ...touched,
-        status: 'Queued',
-        failed_account_ids:
-          failedAccountId === null ? s.failed_account_ids : [...s.failed_account_ids, failedAccountId],
-        queue_reason: reason,
-        queue_eta: eta === null ? null : new Date(eta),
-        queued_at: at,
-      };
+      const { reason, failedAccountId } = event.data;
+      const next = transition(s, stored, at, 'Queued');
+      if (failedAccountId !== null) next.failed_account_ids = [...s.failed_account_ids, failedAccountId];
+      next.queue_reason = reason;
+      next.queue_eta = eta(event.data.eta);
+      next.queued_at = at;
+      return next;
     }
     case 'SessionCompleted': {
       const s = existing(row, stored);
-      return {
-        ...s,
-        ...TRANSIENT,
-        ...touched,
-        status: 'Completed',
-        account_id: s.account_id,
-        agent_id: s.agent_id,
-        output_chunks: event.data.outputChunks,
-        input_tokens: event.data.inputTokens,
-        output_tokens: event.data.outputTokens,
-        finished_at: at,
-      };
+      const next = transition(s, stored, at, 'Completed');
+      next.account_id = s.account_id;
+      next.agent_id = s.agent_id;
+      next.output_chunks = event.data.outputChunks;
+      next.input_tokens = event.data.inputTokens;
+      next.output_tokens = event.data.outputTokens;
+      next.finished_at = at;
+      return next;
     }
     case 'SessionFailed':
     case 'SessionCancelled': {
-      const s = existing(row, stored);
-      return {
-        ...s,
-        ...TRANSIENT,
-        ...touched,
-        status: event.type === 'SessionFailed' ? 'Failed' : 'Cancelled',
-        reason: event.data.reason,
-        finished_at: at,
-      };
+      const next = transition(
+        existing(row, stored),
+        stored,
+        at,
+        event.type === 'SessionFailed' ? 'Failed' : 'Cancelled',
+      );
+      next.reason = event.data.reason;
+      next.finished_at = at;
+      return next;
     }
     default:
       throw new ProjectionError(`${stored.type} is not a session event`);

@@ -12,7 +12,6 @@ import { shadowName } from './shadow-tables';
 interface Entry {
   readonly key: RowKey;
   readonly row: Row | null;
-  dirty: boolean;
 }
 
 /** A state table during a rebuild: recently used rows in memory, and which keys the shadow holds. */
@@ -20,8 +19,12 @@ interface TableState {
   readonly spec: TableSpec;
   /** In use order (oldest first): a JS Map keeps insertion order, re-inserting moves a key to the end. */
   readonly entries: Map<string, Entry>;
+  readonly dirty: Set<string>;
   readonly stored: Set<string>;
 }
+
+/** What one flush writes; taken synchronously so the next chunk can be folded while it is written. */
+export type PendingWrite = (client: pg.ClientBase) => Promise<void>;
 
 /** Rows kept in memory per state table between chunks; sessions that span chunks are rarely read back. */
 const CACHE_ROWS = 200_000;
@@ -29,7 +32,7 @@ const CACHE_ROWS = 200_000;
 /**
  * Rebuilds one projection into its shadow tables. Folds chunks with the same pure
  * functions as the live projector, keeps the rows it touched in memory (so most reads
- * never reach Postgres), and flushes each chunk with COPY: new rows are copied, rows the
+ * never reach Postgres), and writes each chunk with COPY: new rows are copied, rows the
  * shadow already holds are deleted and copied again. No per-event round trips.
  */
 export class ProjectionRebuild {
@@ -42,8 +45,9 @@ export class ProjectionRebuild {
     private readonly catalog: Catalog,
   ) {
     for (const spec of feed.projection.tables) {
-      if (spec.mode === 'state') this.tables.set(spec.name, { spec, entries: new Map(), stored: new Set() });
-      else this.appends.set(spec.name, []);
+      if (spec.mode === 'state') {
+        this.tables.set(spec.name, { spec, entries: new Map(), dirty: new Set(), stored: new Set() });
+      } else this.appends.set(spec.name, []);
     }
   }
 
@@ -51,24 +55,27 @@ export class ProjectionRebuild {
     return this.feed.projection.name;
   }
 
-  /** Folds a chunk of decoded messages into memory, reading back only rows flushed and evicted earlier. */
-  async apply(client: pg.ClientBase, chunk: readonly Decoded<AnyMessage>[]): Promise<void> {
+  /**
+   * Folds a chunk into memory. Rows flushed and since evicted are read back from the shadow,
+   * after `written` (the write in flight) has landed, so a read never overtakes a write.
+   */
+  async apply(client: pg.ClientBase, chunk: readonly Decoded<AnyMessage>[], written: Promise<void>): Promise<void> {
     const { projection } = this.feed;
-    const wanted = keysToRead(projection, chunk);
     const missing = new Map<string, RowKey[]>();
-    for (const [table, keys] of wanted) {
+    for (const [table, keys] of keysToRead(projection, chunk)) {
       const t = this.tables.get(table);
       if (t === undefined) continue;
       const gone = keys.filter((k) => !t.entries.has(keyString(k)) && t.stored.has(keyString(k)));
       if (gone.length > 0) missing.set(table, gone);
     }
     if (missing.size > 0) {
+      await written;
       const loaded = await loadRows(client, projection, missing, shadowName);
       for (const [table, keys] of missing) {
         const t = this.tables.get(table)!;
         for (const key of keys) {
           const row = loaded.get(table, key);
-          if (row !== undefined) t.entries.set(keyString(key), { key, row, dirty: false });
+          if (row !== undefined) t.entries.set(keyString(key), { key, row });
         }
       }
     }
@@ -80,48 +87,55 @@ export class ProjectionRebuild {
       const t = this.tables.get(table)!;
       for (const [k, e] of changed) {
         t.entries.delete(k);
-        t.entries.set(k, { key: e.key, row: e.row, dirty: true });
+        t.entries.set(k, e);
+        t.dirty.add(k);
       }
     }
     for (const [table, rows] of fold.appends) this.appends.get(table)!.push(...rows);
     this.deadLetters.push(...fold.deadLetters);
   }
 
-  /** Writes what the last chunks changed to the shadow tables, then trims the in-memory rows. */
-  async flush(client: pg.ClientBase): Promise<void> {
+  /** Takes what the chunks since the last call changed, and trims the rows kept in memory. */
+  takeWrites(): PendingWrite {
+    const steps: PendingWrite[] = [];
     for (const t of this.tables.values()) {
       const shadow = shadowName(t.spec.name);
       const replaced: RowKey[] = [];
       const rows: Row[] = [];
-      for (const [k, e] of t.entries) {
-        if (!e.dirty) continue;
+      for (const k of t.dirty) {
+        const e = t.entries.get(k)!;
         if (t.stored.has(k)) replaced.push(e.key);
-        if (e.row !== null) rows.push(e.row);
-      }
-      if (replaced.length > 0) {
-        const where = keysIn(t.spec.key, replaced);
-        await client.query(`delete from ${ident(shadow)} where ${where.sql}`, where.params);
-      }
-      await copyRows(client, shadow, this.catalog.get(t.spec.name)!, rows);
-      for (const [k, e] of t.entries) {
-        if (!e.dirty) continue;
-        e.dirty = false;
         if (e.row === null) {
           t.stored.delete(k);
           t.entries.delete(k);
-        } else t.stored.add(k);
+        } else {
+          rows.push(e.row);
+          t.stored.add(k);
+        }
       }
+      t.dirty.clear();
       for (const k of t.entries.keys()) {
         if (t.entries.size <= CACHE_ROWS) break;
         t.entries.delete(k);
       }
+      const columns = this.catalog.get(t.spec.name)!;
+      steps.push(async (client) => {
+        if (replaced.length > 0) {
+          const where = keysIn(t.spec.key, replaced);
+          await client.query(`delete from ${ident(shadow)} where ${where.sql}`, where.params);
+        }
+        await copyRows(client, shadow, columns, rows);
+      });
     }
-    for (const [table, rows] of this.appends) {
-      if (rows.length === 0) continue;
+    for (const [table, pending] of this.appends) {
+      if (pending.length === 0) continue;
+      const rows = pending.splice(0);
       const spec = this.feed.projection.tables.find((s) => s.name === table)!;
-      await this.writeAppends(client, spec, rows);
-      rows.length = 0;
+      steps.push((client) => this.writeAppends(client, spec, rows));
     }
+    return async (client) => {
+      for (const step of steps) await step(client);
+    };
   }
 
   private async writeAppends(client: pg.ClientBase, spec: TableSpec, rows: readonly Row[]): Promise<void> {

@@ -94,15 +94,27 @@ export async function replay(
     }
 
     let messages = 0;
+    // Chunk n is written while chunk n+1 is read and folded: Postgres and this process work at once.
     const pump = async (source: Source, upTo: number) => {
-      for (;;) {
-        const raw = await source.reader.read(upTo, CHUNK);
-        if (raw.length === 0) break;
-        const chunk = raw.map((r) => decode(source.decoder, r));
-        for (const r of source.rebuilds) await r.apply(client, chunk);
-        for (const r of source.rebuilds) await r.flush(client);
-        messages += raw.length;
-        deps.progress.advance(raw.length);
+      let written: Promise<void> = Promise.resolve();
+      try {
+        for (;;) {
+          const raw = await source.reader.read(upTo, CHUNK);
+          if (raw.length === 0) break;
+          const chunk = raw.map((r) => decode(source.decoder, r));
+          for (const r of source.rebuilds) await r.apply(client, chunk, written);
+          const writes = source.rebuilds.map((r) => r.takeWrites());
+          await written;
+          written = (async () => {
+            for (const write of writes) await write(client);
+          })();
+          // Surfaced by the next await; this only keeps Node from calling it unhandled meanwhile.
+          written.catch(() => undefined);
+          messages += raw.length;
+          deps.progress.advance(raw.length);
+        }
+      } finally {
+        await written;
       }
       source.head = Math.max(source.head, upTo);
     };
