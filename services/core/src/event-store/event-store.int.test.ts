@@ -2,7 +2,7 @@ import type { DomainEvent } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, VersionConflictError } from '../errors/errors';
 import { createTestContext, type TestContext } from '../testing';
-import type { AppendOptions, StreamRef } from './event-store';
+import { type AppendOptions, createEventStore, type StreamRef } from './event-store';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -80,6 +80,25 @@ describe('event store', () => {
     await expect(ctx.eventStore.append(ref('s-wrong'), 0, [wrong], opts())).rejects.toThrow(
       /does not belong/,
     );
+  });
+
+  it('a second process writing the same aggregate is seen through the load cache', async () => {
+    const r = ref('s-two-processes');
+    const other = createEventStore(ctx.nats, ctx.topology);
+    await ctx.eventStore.append(r, 0, [waiting('mine')], opts());
+    const cached = await ctx.eventStore.load(r);
+    const theirs = await other.append(r, cached.version, [waiting('theirs')], opts());
+    // The cached copy is stale now: the next load must show their commit, and an append
+    // at the stale version must conflict.
+    await expect(ctx.eventStore.append(r, cached.version, [waiting('late')], opts())).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
+    const fresh = await ctx.eventStore.load(r);
+    expect(fresh.version).toBe(theirs.version);
+    expect(fresh.events.map((e) => (e.data as { reason: string }).reason)).toEqual(['mine', 'theirs']);
+    const again = await ctx.eventStore.append(r, fresh.version, [waiting('mine again')], opts());
+    expect((await other.load(r)).version).toBe(again.version);
+    expect((await ctx.eventStore.load(r)).events).toHaveLength(3);
   });
 
   it('16 concurrent writers, 500 writes each: every version written once, no write lost', async () => {

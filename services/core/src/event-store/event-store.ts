@@ -120,20 +120,53 @@ function isWrongLastSequence(err: unknown): boolean {
   );
 }
 
-/** Creates the JetStream-backed event store. */
-export function createEventStore(nats: NatsHandle, topology: Topology): EventStore {
+export interface EventStoreOptions {
+  /** Aggregates whose events are kept in memory between loads (0 turns the cache off). */
+  readonly cacheSize?: number;
+}
+
+interface Cached {
+  readonly events: readonly StoredEvent[];
+  readonly version: number;
+}
+
+/**
+ * Creates the JetStream-backed event store.
+ *
+ * Loads are served from a bounded in-process cache of recent aggregates: one cheap
+ * last-by-subject read confirms the cached version, and only commits after it are
+ * fetched. The cache is an optimisation only: every append is still checked by JetStream
+ * against the expected version, so a stale entry can cost a retry, never a lost update.
+ */
+export function createEventStore(
+  nats: NatsHandle,
+  topology: Topology,
+  opts: EventStoreOptions = {},
+): EventStore {
   const stream = topology.events.stream;
+  const cacheSize = opts.cacheSize ?? 10_000;
+  const cache = new Map<string, Cached>();
+  const remember = (subject: string, entry: Cached) => {
+    if (cacheSize === 0) return;
+    cache.delete(subject);
+    cache.set(subject, entry);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  };
+
+  const lastSeq = async (subject: string) =>
+    (await nats.jsm.direct.getMessage(stream, { last_by_subj: subject }))?.seq ?? 0;
+
   return {
     async append(ref, expectedVersion, events, opts) {
       if (events.length === 0) throw new ValidationError('a commit needs at least one event');
       const commit = buildCommit(ref, events, opts);
       const subject = topology.eventSubject(ref.workspace, ref.type, ref.id);
+      let ack: { seq: number; duplicate: boolean };
       try {
-        const ack = await nats.js.publish(subject, JSON.stringify(commit), {
+        ack = await nats.js.publish(subject, JSON.stringify(commit), {
           msgID: opts.commandId,
           expect: { lastSubjectSequence: expectedVersion },
         });
-        return { version: ack.seq, duplicate: ack.duplicate, events: commit.events };
       } catch (err) {
         if (isWrongLastSequence(err))
           throw new VersionConflictError(subject, expectedVersion, { cause: err });
@@ -141,28 +174,44 @@ export function createEventStore(nats: NatsHandle, topology: Topology): EventSto
           cause: err,
         });
       }
+      // Extend the cached aggregate with what we just wrote, if the cache held exactly the
+      // version this commit followed; a duplicate stored nothing new, so drop the entry.
+      const known = cache.get(subject);
+      if (ack.duplicate) cache.delete(subject);
+      else if (known?.version === expectedVersion || (known === undefined && expectedVersion === 0)) {
+        const stored = commit.events.map((e) => ({ ...e, seq: ack.seq }) as StoredEvent);
+        remember(subject, { events: [...(known?.events ?? []), ...stored], version: ack.seq });
+      }
+      return { version: ack.seq, duplicate: ack.duplicate, events: commit.events };
     },
 
     async load<E extends DomainEvent>(ref: StreamRef): Promise<LoadedStream<E>> {
       const subject = topology.eventSubject(ref.workspace, ref.type, ref.id);
-      const events: StoredEvent[] = [];
-      let version = 0;
-      // Direct get walks the aggregate's subject message by message; aggregates here
-      // hold a handful of commits, so this beats creating a consumer per load.
-      for (let next = 1; ; ) {
+      let known = cache.get(subject);
+      if (known !== undefined) {
+        const latest = await lastSeq(subject);
+        if (latest === known.version) {
+          remember(subject, known);
+          return known as unknown as LoadedStream<E>;
+        }
+        // Behind the cache means the stream was reset under us: start over.
+        if (latest < known.version) known = undefined;
+      }
+      const events: StoredEvent[] = [...(known?.events ?? [])];
+      let version = known?.version ?? 0;
+      // Direct get walks the aggregate's subject message by message from where the cache
+      // ends; aggregates hold a handful of commits, so this beats a consumer per load.
+      for (let next = version + 1; ; ) {
         const msg = await nats.jsm.direct.getMessage(stream, { seq: next, next_by_subj: subject });
         if (msg === null) break;
         events.push(...readCommit(msg.seq, msg.data));
         version = msg.seq;
         next = msg.seq + 1;
       }
+      if (version > 0) remember(subject, { events, version });
       return { events: events as unknown as StoredEvent<E>[], version };
     },
 
-    async version(ref) {
-      const subject = topology.eventSubject(ref.workspace, ref.type, ref.id);
-      const msg = await nats.jsm.direct.getMessage(stream, { last_by_subj: subject });
-      return msg?.seq ?? 0;
-    },
+    version: (ref) => lastSeq(topology.eventSubject(ref.workspace, ref.type, ref.id)),
   };
 }
