@@ -12,6 +12,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf } from '../plugins/auth.plugin';
 import { errorResponses } from './error-responses';
+import { fastSerializerCompiler } from './fast-serializer';
 
 const TAGS = ['sessions'];
 
@@ -28,6 +29,7 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
     '/sessions',
     {
       config: { auth: 'read' },
+      serializerCompiler: fastSerializerCompiler,
       schema: {
         summary: 'Sessions of the workspace, newest first, by status and provider, one page at a time',
         tags: TAGS,
@@ -91,6 +93,7 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
     '/sessions/:id/output',
     {
       config: { auth: 'read' },
+      serializerCompiler: fastSerializerCompiler,
       schema: {
         summary: "A session's output chunks in order, after a given chunk sequence",
         tags: TAGS,

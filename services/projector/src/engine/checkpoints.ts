@@ -15,7 +15,8 @@ export async function readCheckpoint(client: pg.ClientBase, name: ProjectionName
 }
 
 /**
- * Moves the checkpoint from `expected` to `next` inside the caller's transaction.
+ * Moves the checkpoint from `expected` to `next` inside the caller's transaction, and
+ * queues the notification readers wait for (delivered on commit): one round trip.
  * False when another writer (a second projector, a replay swap) moved it first: the
  * caller must roll back and re-read, so no event is applied twice or skipped.
  */
@@ -25,10 +26,12 @@ export async function advanceCheckpoint(
   expected: number,
   next: number,
 ): Promise<boolean> {
-  const { rowCount } = await client.query(
-    'update projection_checkpoints set last_seq = $3, updated_at = now() where name = $1 and last_seq = $2',
-    [name, expected, next],
-  );
+  const { rowCount } = await client.query({
+    name: 'fw-advance-checkpoint',
+    text: `update projection_checkpoints set last_seq = $3, updated_at = now()
+            where name = $1 and last_seq = $2 returning pg_notify($4, $5)`,
+    values: [name, expected, next, CHECKPOINT_CHANNEL, `${name}:${next}`],
+  });
   return rowCount === 1;
 }
 
@@ -41,9 +44,18 @@ export async function setCheckpoint(client: pg.ClientBase, name: ProjectionName,
   );
 }
 
-/** Holds the projection's advisory lock until the transaction ends; replay holds it to swap tables. */
-export async function lockProjection(client: pg.ClientBase, name: ProjectionName): Promise<void> {
-  await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [projectionLockName(name)]);
+/**
+ * Begins a transaction holding the projection's advisory lock until it ends (replay holds
+ * the same lock while it swaps tables). One round trip: the name is one of a fixed set.
+ * The commit does not wait for the WAL flush: a batch lost to a Postgres crash took its
+ * checkpoint with it, and the runner notices the checkpoint behind what it acked (at
+ * start-up, or when its next compare-and-set fails) and reads those messages again.
+ */
+export async function beginLocked(client: pg.ClientBase, name: ProjectionName): Promise<void> {
+  const lock = projectionLockName(name).replaceAll("'", "''");
+  await client.query(
+    `begin; set local synchronous_commit = off; select pg_advisory_xact_lock(hashtextextended('${lock}', 0))`,
+  );
 }
 
 /** Tells waiting readers (read-your-writes) the checkpoint moved; delivered when the transaction commits. */

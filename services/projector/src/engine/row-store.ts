@@ -24,10 +24,12 @@ export async function loadRows(
     const wanted = keys.get(spec.name);
     if (spec.mode !== 'state' || wanted === undefined || wanted.length === 0) continue;
     const where = keysIn(spec.key, wanted);
-    const { rows } = await client.query<Row>(
-      `select * from ${ident(name(spec.name))} where ${where.sql}`,
-      where.params,
-    );
+    // Named, so Postgres plans it once per connection: the text depends only on the table.
+    const { rows } = await client.query<Row>({
+      name: `fw-load-${name(spec.name)}`,
+      text: `select * from ${ident(name(spec.name))} where ${where.sql}`,
+      values: where.params,
+    });
     loaded.set(spec.name, new Map(rows.map((r) => [keyString(spec.key.map((c) => String(r[c]))), r])));
   }
   return { get: (table, key) => loaded.get(table)?.get(keyString(key)) };

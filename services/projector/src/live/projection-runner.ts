@@ -2,7 +2,7 @@ import type { Logger, NatsHandle } from '@flywheel/core';
 import { projectionConsumerName } from '@flywheel/core';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { advanceCheckpoint, lockProjection, notifyCheckpoint, readCheckpoint } from '../engine/checkpoints';
+import { advanceCheckpoint, beginLocked, readCheckpoint } from '../engine/checkpoints';
 import { type Decoded, deadLetterPayload, decode } from '../engine/decode';
 import { type DeadLetter, foldBatch, keysToRead } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
@@ -156,7 +156,14 @@ export class ProjectionRunner {
       try {
         if ((await this.commit(batch, letters)) === 'moved') {
           // Someone else moved the checkpoint (a replay swap): re-read it and keep what is ahead.
+          const expected = this.checkpoint;
           this.checkpoint = await this.readCheckpoint();
+          if (this.checkpoint < expected) {
+            // Behind what was applied and acked: the database lost commits (a crash, a restore).
+            this.logger.warn({ expected, checkpoint: this.checkpoint }, 'checkpoint went back; re-reading');
+            await this.subscribe(true);
+            return;
+          }
         }
         failures = 0;
       } catch (err) {
@@ -201,7 +208,7 @@ export class ProjectionRunner {
     }
   }
 
-  /** Applies a batch in one transaction: lock, checkpoint compare-and-set, read, fold, write, notify. */
+  /** Applies a batch in one transaction: lock, checkpoint compare-and-set and notify, read, fold, write. */
   private async commit(
     batch: readonly Decoded<AnyMessage>[],
     forced: readonly DeadLetter[] = [],
@@ -211,8 +218,7 @@ export class ProjectionRunner {
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('begin');
-      await lockProjection(client, this.name);
+      await beginLocked(client, this.name);
       if (!(await advanceCheckpoint(client, this.name, this.checkpoint, last))) {
         await client.query('rollback');
         return 'moved';
@@ -224,7 +230,6 @@ export class ProjectionRunner {
       await writeFold(client, this.deps.catalog, projection, fold);
       const letters = [...fold.deadLetters, ...forced];
       await writeDeadLetters(client, letters);
-      await notifyCheckpoint(client, this.name, last);
       await client.query('commit');
       this.checkpoint = last;
       for (const l of letters) {

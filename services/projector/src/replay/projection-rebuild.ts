@@ -59,7 +59,11 @@ export class ProjectionRebuild {
    * Folds a chunk into memory. Rows flushed and since evicted are read back from the shadow,
    * after `written` (the write in flight) has landed, so a read never overtakes a write.
    */
-  async apply(client: pg.ClientBase, chunk: readonly Decoded<AnyMessage>[], written: Promise<void>): Promise<void> {
+  async apply(
+    client: pg.ClientBase,
+    chunk: readonly Decoded<AnyMessage>[],
+    written: Promise<void>,
+  ): Promise<void> {
     const { projection } = this.feed;
     const missing = new Map<string, RowKey[]>();
     for (const [table, keys] of keysToRead(projection, chunk)) {
