@@ -13,7 +13,7 @@ import {
   type StreamRef,
 } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
-import type { DomainEvent } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type DomainEvent } from '@flywheel/schemas';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ afterAll(async () => {
 describe('projector', () => {
   it('projects a session, its account and agent, its history and its output', async () => {
     const acc: StreamRef = { workspace: 'acme', type: 'account', id: 'acc_1' };
-    const agt: StreamRef = { workspace: 'acme', type: 'agent', id: 'agt_1' };
+    const agt: StreamRef = { workspace: AGENTS_WORKSPACE, type: 'agent', id: 'agt_1' };
     await append(acc, {
       type: 'AccountLinked',
       data: {

@@ -1,11 +1,14 @@
-import type { AgentStatus, AgentView, Provider } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type AgentStatus, type AgentView, type Provider } from '@flywheel/schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { iso } from './time';
 
 const MAX_AGENTS = 1000;
 
-/** A workspace's agent workers in registration order, with the sessions each runs. */
+/**
+ * Every agent worker in registration order (agents serve all workspaces), each with the
+ * number of the caller's workspace's sessions it runs: other workspaces' load stays private.
+ */
 export async function listAgents(db: Kysely<Database>, workspace: string): Promise<AgentView[]> {
   const rows = await db
     .selectFrom('agents as a')
@@ -13,12 +16,12 @@ export async function listAgents(db: Kysely<Database>, workspace: string): Promi
     .select((eb) =>
       eb
         .selectFrom('agent_sessions as l')
-        .whereRef('l.workspace', '=', 'a.workspace')
+        .where('l.workspace', '=', workspace)
         .whereRef('l.agent_id', '=', 'a.id')
         .select(eb.fn.countAll<number>().as('n'))
         .as('sessions_running'),
     )
-    .where('a.workspace', '=', workspace)
+    .where('a.workspace', '=', AGENTS_WORKSPACE)
     .orderBy('a.created_seq')
     .limit(MAX_AGENTS)
     .execute();

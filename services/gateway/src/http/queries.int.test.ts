@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCursorCodec, type StreamRef } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
-import type { DomainEvent, SessionPage } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type DomainEvent, type SessionPage } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
 
@@ -215,7 +215,7 @@ describe('details, output, history, accounts and agents', () => {
         maxConcurrent: 4,
       },
     });
-    await append({ workspace: 'acme', type: 'agent', id: 'agt_list' }, 0, {
+    await append({ workspace: AGENTS_WORKSPACE, type: 'agent', id: 'agt_list' }, 0, {
       type: 'AgentRegistered',
       data: { name: 'box-1', providers: ['anthropic'], maxConcurrent: 2, version: '1.2.3' },
     });
@@ -243,7 +243,10 @@ describe('details, output, history, accounts and agents', () => {
       sessionsRunning: 1,
     });
     expect((await get('/api/v1/accounts', other)).json().items).toEqual([]);
-    expect((await get('/api/v1/agents', other)).json().items).toEqual([]);
+    // Agents serve every workspace: another workspace sees the agent, but none of our load.
+    expect((await get('/api/v1/agents', other)).json().items).toEqual([
+      expect.objectContaining({ id: 'agt_list', sessionsRunning: 0 }),
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { type Database, ProjectionError, type StoredEvent } from '@flywheel/core';
-import type { DomainEvent } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type DomainEvent } from '@flywheel/schemas';
 import type { Selectable } from 'kysely';
 import type { CommitMessage, Projection, Row, RowChange, RowKey, RowView } from './projection';
 
@@ -55,6 +55,8 @@ export function applyAgentEvent(row: AgentRow | undefined, stored: StoredEvent):
 const RELEASES = new Set(['SessionRequeued', 'SessionCompleted', 'SessionFailed', 'SessionCancelled']);
 
 const agentKey = (workspace: string, id: string): RowKey => [workspace, id];
+// Agents serve every workspace and live under one shared token; the session links keep
+// the session's workspace, so each workspace counts only its own sessions.
 const startedBy = (e: StoredEvent) => (e.data as { agentId: string }).agentId;
 
 function sessionChanges(m: CommitMessage, rows: RowView): RowChange[] {
@@ -70,7 +72,7 @@ function sessionChanges(m: CommitMessage, rows: RowView): RowChange[] {
         since: new Date(e.at),
       };
       changes.push({ op: 'put', table: LINKS, row });
-      const agent = seen.get(agentId) ?? (rows.get(AGENTS, agentKey(e.workspace, agentId)) as AgentRow);
+      const agent = seen.get(agentId) ?? (rows.get(AGENTS, agentKey(AGENTS_WORKSPACE, agentId)) as AgentRow);
       if (agent !== undefined) seen.set(agentId, { ...agent, last_seen_at: new Date(e.at) });
     } else if (RELEASES.has(e.type)) {
       changes.push({ op: 'delete', table: LINKS, key: [e.workspace, e.aggregate.id] });
@@ -93,7 +95,7 @@ export const agentsProjection: Projection<CommitMessage> = {
     if (first.aggregate.type !== 'session') return [];
     return m.events
       .filter((e) => e.type === 'SessionStarted')
-      .map((e) => [AGENTS, agentKey(e.workspace, startedBy(e))] as const);
+      .map((e) => [AGENTS, agentKey(AGENTS_WORKSPACE, startedBy(e))] as const);
   },
   apply(m, rows) {
     const first = m.events[0]!;

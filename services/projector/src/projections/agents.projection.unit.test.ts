@@ -1,4 +1,4 @@
-import type { DomainEvent } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type DomainEvent } from '@flywheel/schemas';
 import { describe, expect, it } from 'vitest';
 import { type AgentRow, agentsProjection } from './agents.projection';
 import { commit, memoryRows } from './test-events';
@@ -51,8 +51,9 @@ describe('agents projection', () => {
 
   it('binds a session to the agent that started it until the session is released', () => {
     const rows = memoryRows();
+    // Agents live under the shared agents workspace, whatever workspace their sessions are in.
     for (const c of agentsProjection.apply(commit('agent', 'g1', [registered]), rows)) {
-      if (c.op === 'put') rows.put('agents', ['acme', 'g1'], c.row);
+      if (c.op === 'put') rows.put('agents', [AGENTS_WORKSPACE, 'g1'], c.row);
     }
     const started = commit(
       'session',
