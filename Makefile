@@ -25,7 +25,8 @@ up: setup ui ## run the whole stack; the gateway and dashboard on http://localho
 
 # The dashboard build is needed only by ui/tests/*.e2e.ts, which drive it in Chromium.
 test: setup lint typecheck ui ## set up, then run every test against real NATS and PostgreSQL
-	@$(BIN)/vitest run
+	@$(BIN)/vitest run --project fast
+	@$(BIN)/vitest run --project stack --no-file-parallelism
 
 lint: deps ## biome lint and format check
 	@$(BIN)/biome check .
