@@ -1,5 +1,6 @@
 import type { Logger, NatsHandle, ProjectionName, Topology } from '@flywheel/core';
 import type pg from 'pg';
+import { sharedDecoder } from './engine/decode';
 import { loadCatalog } from './engine/table-catalog';
 import { ProjectionRunner } from './live/projection-runner';
 import { feedsFor } from './projections';
@@ -60,9 +61,17 @@ export async function startProjector(deps: ProjectorDeps): Promise<Projector> {
       client,
       feeds.flatMap((f) => f.projection.tables.map((t) => t.name)),
     );
+    const decoders = new Map(feeds.map((f) => [f.stream, sharedDecoder(f.decoder)]));
     for (const feed of feeds) {
       const runner = new ProjectionRunner(
-        { pool: deps.pool, nats: deps.nats, catalog, logger: deps.logger, onFatal: deps.onFatal },
+        {
+          pool: deps.pool,
+          nats: deps.nats,
+          catalog,
+          logger: deps.logger,
+          onFatal: deps.onFatal,
+          decode: decoders.get(feed.stream)!,
+        },
         feed,
       );
       await runner.start();

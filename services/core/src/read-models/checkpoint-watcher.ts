@@ -52,19 +52,43 @@ export async function createCheckpointWatcher(
       const [name, seq] = (n.payload ?? '').split(':');
       if (name !== undefined && isProjectionName(name)) advance(name, Number(seq));
     });
-    c.on('error', (err) => {
-      logger.warn({ err }, 'checkpoint watcher lost its connection; reconnecting');
-      client = null;
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = null;
       c.end().catch(() => undefined);
-      if (!closed) setTimeout(() => void connect().catch(() => undefined), RECONNECT_MS);
-    });
-    await c.connect();
-    await c.query(`listen ${CHECKPOINT_CHANNEL}`);
-    await read(c);
+      if (closed) return;
+      logger.warn({ err }, 'checkpoint watcher lost its connection; reconnecting');
+      setTimeout(keepConnected, RECONNECT_MS);
+    };
+    c.on('error', onLost);
+    c.on('end', () => onLost());
+    try {
+      await c.connect();
+      await c.query(`listen ${CHECKPOINT_CHANNEL}`);
+      await read(c);
+    } catch (err) {
+      lost = true;
+      await c.end().catch(() => undefined);
+      throw err;
+    }
     client = c;
   };
 
-  await connect();
+  // Until Postgres answers, waits time out and queries answer marked stale; /ready says why.
+  function keepConnected(): void {
+    if (closed) return;
+    connect().catch((err: Error) => {
+      logger.warn({ err }, 'checkpoint watcher cannot reach PostgreSQL; retrying');
+      setTimeout(keepConnected, RECONNECT_MS);
+    });
+  }
+
+  await connect().catch((err: Error) => {
+    logger.warn({ err }, 'checkpoint watcher cannot reach PostgreSQL; retrying');
+    setTimeout(keepConnected, RECONNECT_MS);
+  });
 
   return {
     waitFor(name, seq, timeoutMs) {

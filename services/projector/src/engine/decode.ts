@@ -140,3 +140,21 @@ export function deadLetterPayload(raw: RawMessage): unknown {
   }
   return { subject: raw.subject, text: text.slice(0, 65_536) };
 }
+
+/**
+ * Decodes each message of one stream once for all the projections of this process that
+ * read it: they receive the same messages at about the same time, and decoding (JSON,
+ * envelope, upcast and validation of every event) is most of a small batch's CPU.
+ * Projections never change a message, so sharing the decoded value is safe.
+ */
+export function sharedDecoder<M>(decoder: Decoder<M>, capacity = 20_000): (raw: RawMessage) => Decoded<M> {
+  const recent = new Map<number, Decoded<M>>();
+  return (raw) => {
+    const hit = recent.get(raw.seq);
+    if (hit !== undefined) return hit;
+    const decoded = decode(decoder, raw);
+    recent.set(raw.seq, decoded);
+    if (recent.size > capacity) recent.delete(recent.keys().next().value!);
+    return decoded;
+  };
+}

@@ -3,7 +3,7 @@ import { projectionConsumerName } from '@flywheel/core';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
 import { advanceCheckpoint, beginLocked, readCheckpoint } from '../engine/checkpoints';
-import { type Decoded, deadLetterPayload, decode } from '../engine/decode';
+import { type Decoded, deadLetterPayload, type RawMessage } from '../engine/decode';
 import { type DeadLetter, foldBatch, keysToRead } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
 import { loadRows, writeDeadLetters, writeFold } from '../engine/row-store';
@@ -18,6 +18,8 @@ export interface RunnerDeps {
   readonly logger: Logger;
   /** Called when the runner meets a bug it must not paper over; the process should exit. */
   readonly onFatal: (err: Error) => void;
+  /** Decodes a message of the feed's stream (shared by the projections reading that stream). */
+  readonly decode: (raw: RawMessage) => Decoded<AnyMessage>;
 }
 
 /** Most messages applied in one transaction. */
@@ -140,9 +142,7 @@ export class ProjectionRunner {
 
   private async process(taken: readonly JsMsg[]): Promise<void> {
     const { fresh, lost } = await this.pending(taken);
-    const decoded = fresh.map((m) =>
-      decode(this.feed.decoder, { seq: m.seq, subject: m.subject, data: m.data }),
-    );
+    const decoded = fresh.map((m) => this.deps.decode({ seq: m.seq, subject: m.subject, data: m.data }));
     let isolating = false;
     const refusals = new Map<number, Error[]>();
     for (let failures = 0; !this.stopped; ) {
