@@ -36,7 +36,7 @@ export {
 } from './logging/logger';
 export { connectNats, type NatsHandle } from './nats/connect';
 export * from './providers';
-export { runService, type ServiceContext } from './service/run-service';
 export * from './read-models';
+export { runService, type ServiceContext } from './service/run-service';
 export { fingerprint } from './vault/crypto';
 export { createVault, type Vault } from './vault/vault';
