@@ -70,8 +70,12 @@ export function startEventConsumer(deps: EventConsumerDeps): EventConsumer {
 
   async function ensureConsumer(checkpoint: number): Promise<void> {
     try {
-      await nats.jsm.consumers.info(stream, DISPATCHER_CONSUMER);
-      return;
+      const info = await nats.jsm.consumers.info(stream, DISPATCHER_CONSUMER);
+      // Messages a previous leader took but never acked would come back only after
+      // ack_wait (30 s), holding up every timer behind them. Only the leader consumes, so
+      // when delivery ran ahead of the checkpoint, start over right behind the checkpoint.
+      if (info.delivered.stream_seq <= checkpoint && info.num_ack_pending === 0) return;
+      await nats.jsm.consumers.delete(stream, DISPATCHER_CONSUMER);
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
     }
