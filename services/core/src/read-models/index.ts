@@ -20,4 +20,4 @@ export {
   projectionConsumerName,
   projectionLockName,
 } from './projections';
-export { getSession, type ListSessionsQuery, listSessions } from './sessions.queries';
+export { getSession, type ListSessionsQuery, listSessions, listSessionsJson } from './sessions.queries';

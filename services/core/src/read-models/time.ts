@@ -1,4 +1,4 @@
-import { type AliasedRawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 /** A timestamp column as ISO 8601 text (pg returns Date; Kysely types allow string). */
 export function iso(value: Date | string): string {
@@ -10,18 +10,10 @@ export function isoOrNull(value: Date | string | null): string | null {
 }
 
 /**
- * Selects a timestamp column as ISO 8601 text formatted by Postgres, for hot list queries:
- * parsing a Date per timestamp per row in the driver, then formatting it again, costs more
- * than the query itself.
+ * A timestamp column as ISO 8601 text formatted by Postgres (null stays null), for hot list
+ * queries: parsing a Date per timestamp per row in the driver, then formatting it again,
+ * costs more than the query itself.
  */
-export function isoText<C extends string>(column: C): AliasedRawBuilder<string, C> {
-  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(
-    column,
-  );
-}
-
-export function isoTextOrNull<C extends string>(column: C): AliasedRawBuilder<string | null, C> {
-  return sql<
-    string | null
-  >`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(column);
+export function isoSql(column: string): RawBuilder<string | null> {
+  return sql<string | null>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }

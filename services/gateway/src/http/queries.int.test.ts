@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCursorCodec, type StreamRef } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
-import { AGENTS_WORKSPACE, type DomainEvent, type SessionPage } from '@flywheel/schemas';
+import { AGENTS_WORKSPACE, type DomainEvent, SessionPage, SessionSummary } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
 
@@ -91,6 +91,30 @@ describe('GET /api/v1/sessions', () => {
       'ses_theirs0001',
       'ses_theirs0002',
     ]);
+  });
+
+  it('lists a session with exactly the schema’s fields, in order, as its detail shows them', async () => {
+    await append({ workspace: 'acme', type: 'session', id: 'ses_fields' }, 0, {
+      type: 'SessionRequested',
+      data: {
+        provider: 'openai',
+        prompt: 'quote "this" ✓\nplease',
+        model: 'gpt-x',
+        requestedAccountId: null,
+        metadata: { team: 'core', b: 'x"y' },
+        maxAttempts: 2,
+      },
+    });
+    const res = await get(`/api/v1/sessions?limit=200&consistentWith=${lastSeq}`);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const page = res.json<SessionPage>();
+    expect(() => SessionPage.parse(page)).not.toThrow();
+    const item = page.items.find((s) => s.id === 'ses_fields')!;
+    expect(Object.keys(item)).toEqual(Object.keys(SessionSummary.shape));
+    const detail = (await get('/api/v1/sessions/ses_fields')).json<Record<string, unknown>>();
+    const { promptPreview, ...shared } = item;
+    expect(detail.prompt).toContain(promptPreview);
+    expect(shared).toEqual(Object.fromEntries(Object.keys(shared).map((k) => [k, detail[k]])));
   });
 
   it('rejects a tampered, forged or foreign cursor with 400 naming the cursor', async () => {

@@ -1,4 +1,4 @@
-import { getAggregateHistory, getSession, listOutput, listSessions, NotFoundError } from '@flywheel/core';
+import { getAggregateHistory, getSession, listOutput, listSessionsJson, NotFoundError } from '@flywheel/core';
 import {
   ConsistentQuery,
   OutputPage,
@@ -41,7 +41,10 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
       const { workspace } = principalOf(request);
       const { status, provider, cursor, limit } = request.query;
       await consistent(request, reply, 'sessions');
-      return listSessions(db, cursors, { workspace, status, provider, cursor, limit });
+      const page = await listSessionsJson(db, cursors, { workspace, status, provider, cursor, limit });
+      // Postgres wrote the page's JSON with exactly the schema's fields, and Fastify sends a string
+      // with a JSON content type as it is; the schema-typed reply cannot say so, hence the cast.
+      return reply.type('application/json; charset=utf-8').send(page as unknown as SessionPage);
     },
   );
 
