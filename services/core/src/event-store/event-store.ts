@@ -146,11 +146,12 @@ export function createEventStore(
   const stream = topology.events.stream;
   const cacheSize = opts.cacheSize ?? 10_000;
   const cache = new Map<string, Cached>();
+  // First in, first out: reordering on every hit would leave the map full of holes.
   const remember = (subject: string, entry: Cached) => {
     if (cacheSize === 0) return;
-    cache.delete(subject);
+    const fresh = !cache.has(subject);
     cache.set(subject, entry);
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    if (fresh && cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
 
   const lastSeq = async (subject: string) =>
@@ -174,13 +175,17 @@ export function createEventStore(
           cause: err,
         });
       }
-      // Extend the cached aggregate with what we just wrote, if the cache held exactly the
-      // version this commit followed; a duplicate stored nothing new, so drop the entry.
+      // Extend a cached aggregate with what we just wrote when the cache held exactly the
+      // version this commit followed. New aggregates are not cached here: creating them is
+      // the hot path, and most are next loaded by another process anyway.
       const known = cache.get(subject);
-      if (ack.duplicate) cache.delete(subject);
-      else if (known?.version === expectedVersion || (known === undefined && expectedVersion === 0)) {
-        const stored = commit.events.map((e) => ({ ...e, seq: ack.seq }) as StoredEvent);
-        remember(subject, { events: [...(known?.events ?? []), ...stored], version: ack.seq });
+      if (known !== undefined) {
+        if (!ack.duplicate && known.version === expectedVersion) {
+          const stored = commit.events.map((e) => ({ ...e, seq: ack.seq }) as StoredEvent);
+          remember(subject, { events: [...known.events, ...stored], version: ack.seq });
+        } else {
+          cache.delete(subject);
+        }
       }
       return { version: ack.seq, duplicate: ack.duplicate, events: commit.events };
     },
@@ -190,10 +195,7 @@ export function createEventStore(
       let known = cache.get(subject);
       if (known !== undefined) {
         const latest = await lastSeq(subject);
-        if (latest === known.version) {
-          remember(subject, known);
-          return known as unknown as LoadedStream<E>;
-        }
+        if (latest === known.version) return known as unknown as LoadedStream<E>;
         // Behind the cache means the stream was reset under us: start over.
         if (latest < known.version) known = undefined;
       }
