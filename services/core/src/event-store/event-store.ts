@@ -10,9 +10,9 @@ import {
   upcastEventData,
   validateEventData,
 } from '@flywheel/schemas';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { InfrastructureError, ValidationError, VersionConflictError } from '../errors/errors';
 import type { NatsHandle } from '../nats/connect';
+import { PublishMux, PublishRefusedError, type StoreAck } from './publish-mux';
 import type { Topology } from './topology';
 
 /** Identifies one aggregate's event stream within a workspace. */
@@ -112,12 +112,11 @@ export function readCommit(seq: number, payload: Uint8Array | string): StoredEve
   );
 }
 
+/** JetStream's codes for an expected-last-sequence mismatch. */
+const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
+
 function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
+  return err instanceof PublishRefusedError && WRONG_LAST_SEQUENCE.has(err.errCode);
 }
 
 export interface EventStoreOptions {
@@ -144,6 +143,7 @@ export function createEventStore(
   opts: EventStoreOptions = {},
 ): EventStore {
   const stream = topology.events.stream;
+  const publisher = new PublishMux(nats.nc);
   const cacheSize = opts.cacheSize ?? 10_000;
   const cache = new Map<string, Cached>();
   // First in, first out: reordering on every hit would leave the map full of holes.
@@ -162,12 +162,9 @@ export function createEventStore(
       if (events.length === 0) throw new ValidationError('a commit needs at least one event');
       const commit = buildCommit(ref, events, opts);
       const subject = topology.eventSubject(ref.workspace, ref.type, ref.id);
-      let ack: { seq: number; duplicate: boolean };
+      let ack: StoreAck;
       try {
-        ack = await nats.js.publish(subject, JSON.stringify(commit), {
-          msgID: opts.commandId,
-          expect: { lastSubjectSequence: expectedVersion },
-        });
+        ack = await publisher.publish(subject, JSON.stringify(commit), opts.commandId, expectedVersion);
       } catch (err) {
         if (isWrongLastSequence(err))
           throw new VersionConflictError(subject, expectedVersion, { cause: err });
