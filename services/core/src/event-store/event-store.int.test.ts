@@ -1,8 +1,9 @@
 import type { DomainEvent } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError, VersionConflictError } from '../errors/errors';
+import { InfrastructureError, ValidationError, VersionConflictError } from '../errors/errors';
 import { createTestContext, type TestContext } from '../testing';
 import { type AppendOptions, createEventStore, type StreamRef } from './event-store';
+import { createTopology } from './topology';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -99,6 +100,13 @@ describe('event store', () => {
     const again = await ctx.eventStore.append(r, fresh.version, [waiting('mine again')], opts());
     expect((await other.load(r)).version).toBe(again.version);
     expect((await ctx.eventStore.load(r)).events).toHaveLength(3);
+  });
+
+  it('says so when no stream takes the subject, instead of waiting', async () => {
+    const nowhere = createEventStore(ctx.nats, createTopology(`${ctx.id}none`));
+    const err = await nowhere.append(ref('s-nowhere'), 0, [waiting('lost')], opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfrastructureError);
+    expect((err as Error).message).toMatch(/no stream/);
   });
 
   it('16 concurrent writers, 500 writes each: every version written once, no write lost', async () => {
