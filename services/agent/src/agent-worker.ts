@@ -4,6 +4,7 @@ import {
   type Logger,
   type NatsHandle,
   type ProviderDriver,
+  PublishMux,
   type Topology,
 } from '@flywheel/core';
 import { type AgentHeartbeat, HEARTBEAT_INTERVAL_MS, type Provider, WorkItem } from '@flywheel/schemas';
@@ -58,12 +59,15 @@ export class AgentWorker {
   private readonly slots: WorkSlots;
   private readonly runs = new Set<SessionRun>();
   private readonly fetches = new Set<ConsumerMessages>();
+  private readonly chunks: PublishMux;
   private readonly loops: Promise<void>[] = [];
   private readonly log: Logger;
   private heartbeat: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
 
   constructor(private readonly opts: AgentWorkerOptions) {
+    // Output is most of what an agent publishes: one shared ack inbox, not a request each.
+    this.chunks = new PublishMux(opts.nats.nc);
     this.log = opts.logger.child({ agentId: opts.agent.id });
     this.slots = new WorkSlots(opts.agent.maxConcurrent);
     this.gateway = new GatewayClient({
@@ -244,7 +248,7 @@ export class AgentWorker {
   }
 
   private readonly defaultPublish: PublishChunk = async (subject, data, msgId) => {
-    await this.opts.nats.js.publish(subject, data, { msgID: msgId });
+    await this.chunks.publish(subject, data, msgId);
   };
 }
 

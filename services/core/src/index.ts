@@ -24,6 +24,7 @@ export {
   type StoredEvent,
   type StreamRef,
 } from './event-store/event-store';
+export { PublishMux, PublishRefusedError, type StoreAck } from './event-store/publish-mux';
 export { DEDUPE_WINDOW_MS, desiredStreams, ensureStreams, type StreamOptions } from './event-store/streams';
 export { createTopology, type Topology } from './event-store/topology';
 export { derivedId, ID_PREFIXES, type IdPrefix, newId } from './ids/id';

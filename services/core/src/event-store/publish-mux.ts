@@ -69,17 +69,22 @@ export class PublishMux {
     this.sweeper.unref();
   }
 
-  /** Publishes `payload` with a dedupe id and an expected last subject sequence; resolves with the ack. */
+  /**
+   * Publishes `payload` to a stream with a dedupe id and, when given, the expected last
+   * sequence of its subject; resolves with the ack.
+   */
   publish(
     subject: string,
-    payload: string,
+    payload: string | Uint8Array,
     msgId: string,
-    expectedLastSubjectSeq: number,
+    expectedLastSubjectSeq?: number,
   ): Promise<StoreAck> {
     const id = (this.next++).toString(36);
     const h = headers();
     h.set('Nats-Msg-Id', msgId);
-    h.set('Nats-Expected-Last-Subject-Sequence', String(expectedLastSubjectSeq));
+    if (expectedLastSubjectSeq !== undefined) {
+      h.set('Nats-Expected-Last-Subject-Sequence', String(expectedLastSubjectSeq));
+    }
     return new Promise<StoreAck>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
       try {
