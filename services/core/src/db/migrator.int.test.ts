@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sessionItemJson } from '../read-models/session-item';
 import { createTestContext, type TestContext } from '../testing';
 import { MIGRATIONS } from './migrations';
 import { migrateToLatest, pendingMigrations, rollback } from './migrator';
@@ -48,4 +49,50 @@ it('rolls back one migration at a time', async () => {
   expect(await pendingMigrations(ctx.db)).toEqual([all.at(-1)]);
   await migrateToLatest(ctx.db);
   expect(await pendingMigrations(ctx.db)).toEqual([]);
+});
+
+it('gives sessions projected before 0005 the list item the projector writes', async () => {
+  await migrateToLatest(ctx.db);
+  await rollback(ctx.db);
+  expect(await pendingMigrations(ctx.db)).toEqual(['0005-session-items']);
+  const at = new Date('2026-03-01T12:00:00.123Z');
+  const row = {
+    workspace: 'w',
+    id: 's1',
+    status: 'Queued',
+    provider: 'anthropic',
+    model: null,
+    prompt: 'p "quoted"\tand tabbed',
+    prompt_preview: 'p "quoted"\tand tabbed',
+    requested_account_id: null,
+    account_id: null,
+    agent_id: null,
+    attempts: 1,
+    max_attempts: 3,
+    failed_account_ids: ['a0'],
+    queue_reason: 'every account cooling',
+    queue_eta: new Date('2026-03-01T12:05:00.000Z'),
+    reason: null,
+    metadata: { team: 'core' },
+    output_chunks: null,
+    input_tokens: null,
+    output_tokens: null,
+    created_at: at,
+    queued_at: at,
+    assigned_at: null,
+    started_at: null,
+    finished_at: null,
+    updated_at: at,
+    created_seq: 5,
+    last_seq: 9,
+  };
+  await sql`insert into sessions ${sql.raw(`(${Object.keys(row).join(', ')})`)} values (${sql.join(
+    Object.values(row).map((v) =>
+      Array.isArray(v) || (v !== null && v.constructor === Object) ? JSON.stringify(v) : v,
+    ),
+  )})`.execute(ctx.db);
+  await migrateToLatest(ctx.db);
+  const { item } = await ctx.db.selectFrom('sessions').select('item').executeTakeFirstOrThrow();
+  expect(JSON.parse(item)).toEqual(JSON.parse(sessionItemJson(row)));
+  await ctx.db.deleteFrom('sessions').execute();
 });

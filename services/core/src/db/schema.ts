@@ -144,6 +144,8 @@ export interface SessionsTable {
   /** Stream sequence of its SessionRequested: the list order and pagination key. */
   created_seq: number;
   last_seq: number;
+  /** The row as a list item (`SessionSummary` JSON), written with the row by the projector. */
+  item: string;
 }
 
 /** Read model: one row per account; never a secret, only its fingerprint. */

@@ -127,6 +127,8 @@ describe('make diagnostics', () => {
       failed_account_ids: JSON.stringify([]),
       metadata: JSON.stringify({}),
       queued_at: secondsAgo(600),
+      // Diagnostics never read the list item.
+      item: '{}',
     };
     await ctx.db
       .insertInto('sessions')

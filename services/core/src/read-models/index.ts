@@ -20,4 +20,5 @@ export {
   projectionConsumerName,
   projectionLockName,
 } from './projections';
+export { type SessionItemSource, sessionItemJson } from './session-item';
 export { getSession, type ListSessionsQuery, listSessions, listSessionsJson } from './sessions.queries';

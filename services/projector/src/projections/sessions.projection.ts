@@ -1,15 +1,23 @@
-import { type Database, ProjectionError, type StoredEvent } from '@flywheel/core';
+import {
+  type Database,
+  ProjectionError,
+  type SessionItemSource,
+  type StoredEvent,
+  sessionItemJson,
+} from '@flywheel/core';
 import type { DomainEvent, SessionStatus } from '@flywheel/schemas';
 import type { Selectable } from 'kysely';
 import type { CommitMessage, Projection, Row, RowKey } from './projection';
 
 export type SessionRow = Selectable<Database['sessions']>;
+/** A session row while events are folded into it; its `item` is computed once at the end. */
+type FoldedSession = SessionItemSource & { item?: string };
 
 const TABLE = 'sessions';
 /** Characters of the prompt kept for lists; the full prompt is in the same row for details. */
 export const PROMPT_PREVIEW_LENGTH = 200;
 
-function existing(row: SessionRow | undefined, e: StoredEvent): SessionRow {
+function existing(row: FoldedSession | undefined, e: StoredEvent): FoldedSession {
   if (row === undefined) {
     throw new ProjectionError(`${e.type} for session ${e.aggregate.id}, which was never requested`);
   }
@@ -21,7 +29,7 @@ function existing(row: SessionRow | undefined, e: StoredEvent): SessionRow {
  * as the aggregate does. Cloned then assigned (not spread field by field): replay runs
  * this for every session event, and it is the projection's hot path.
  */
-function transition(row: SessionRow, stored: StoredEvent, at: Date, status: SessionStatus): SessionRow {
+function transition(row: FoldedSession, stored: StoredEvent, at: Date, status: SessionStatus): FoldedSession {
   const next = { ...row };
   next.status = status;
   next.account_id = null;
@@ -39,8 +47,8 @@ function transition(row: SessionRow, stored: StoredEvent, at: Date, status: Sess
 
 const eta = (value: string | null) => (value === null ? null : new Date(value));
 
-/** Folds one event into a session row; pure. */
-export function applySessionEvent(row: SessionRow | undefined, stored: StoredEvent): SessionRow {
+/** Folds one event into a session row; pure. The row's `item` is left as it was (see `withItem`). */
+export function applySessionEvent(row: FoldedSession | undefined, stored: StoredEvent): FoldedSession {
   const at = new Date(stored.at);
   const event = { type: stored.type, data: stored.data } as DomainEvent;
   switch (event.type) {
@@ -142,6 +150,12 @@ export function applySessionEvent(row: SessionRow | undefined, stored: StoredEve
   }
 }
 
+/** The row with its list item computed from its final state. */
+export function withItem(row: FoldedSession): SessionRow {
+  row.item = sessionItemJson(row);
+  return row as SessionRow;
+}
+
 const keyOf = (m: CommitMessage): RowKey => [m.events[0]!.workspace, m.events[0]!.aggregate.id];
 const isSessionCommit = (m: CommitMessage) => m.events[0]?.aggregate.type === 'session';
 
@@ -152,8 +166,8 @@ export const sessionsProjection: Projection<CommitMessage> = {
   reads: (m) => (isSessionCommit(m) ? [[TABLE, keyOf(m)]] : []),
   apply(m, rows) {
     if (!isSessionCommit(m)) return [];
-    let row = rows.get(TABLE, keyOf(m)) as SessionRow | undefined;
+    let row = rows.get(TABLE, keyOf(m)) as FoldedSession | undefined;
     for (const e of m.events) row = applySessionEvent(row, e);
-    return [{ op: 'put', table: TABLE, row: row as Row }];
+    return [{ op: 'put', table: TABLE, row: withItem(row!) as Row }];
   },
 };

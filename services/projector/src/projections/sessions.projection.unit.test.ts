@@ -1,5 +1,5 @@
 import { ProjectionError } from '@flywheel/core';
-import type { DomainEvent } from '@flywheel/schemas';
+import { type DomainEvent, SessionSummary } from '@flywheel/schemas';
 import { describe, expect, it } from 'vitest';
 import type { Row } from './projection';
 import { PROMPT_PREVIEW_LENGTH, type SessionRow, sessionsProjection } from './sessions.projection';
@@ -86,6 +86,37 @@ describe('sessions projection', () => {
       assigned_at: new Date('2026-03-01T12:06:01.000Z'),
       started_at: new Date('2026-03-01T12:06:02.000Z'),
       finished_at: new Date('2026-03-01T12:07:00.000Z'),
+    });
+  });
+
+  it('stores the list item of the final state with each row, in the schema of a list item', () => {
+    const row = fold(
+      [requested, '2026-03-01T12:00:00.000Z'],
+      [{ type: 'SessionAssigned', data: { accountId: 'a1', attempt: 1 } }, '2026-03-01T12:05:01.000Z'],
+      [{ type: 'SessionStarted', data: { agentId: 'g1', attempt: 1 } }, '2026-03-01T12:05:02.000Z'],
+    );
+    const item = SessionSummary.parse(JSON.parse(row.item));
+    expect(item).toEqual({
+      id: 's1',
+      status: 'Running',
+      provider: 'anthropic',
+      model: 'claude',
+      promptPreview: 'x'.repeat(PROMPT_PREVIEW_LENGTH),
+      accountId: 'a1',
+      agentId: 'g1',
+      attempts: 1,
+      maxAttempts: 3,
+      queueReason: null,
+      eta: null,
+      reason: null,
+      metadata: { team: 'core' },
+      createdAt: '2026-03-01T12:00:00.000Z',
+      queuedAt: '2026-03-01T12:00:00.000Z',
+      assignedAt: '2026-03-01T12:05:01.000Z',
+      startedAt: '2026-03-01T12:05:02.000Z',
+      finishedAt: null,
+      updatedAt: '2026-03-01T12:05:02.000Z',
+      streamSeq: row.last_seq,
     });
   });
 

@@ -3,6 +3,7 @@ import * as m0001 from './0001-foundation';
 import * as m0002 from './0002-gateway';
 import * as m0003 from './0003-read-models';
 import * as m0004 from './0004-dispatcher';
+import * as m0005 from './0005-session-items';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so that the same code
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-gateway': m0002,
   '0003-read-models': m0003,
   '0004-dispatcher': m0004,
+  '0005-session-items': m0005,
 };
