@@ -6,6 +6,12 @@ import { CHECKPOINT_CHANNEL, isProjectionName, type ProjectionName } from './pro
 export interface CheckpointWatcher {
   /** Resolves true once `name` reached `seq`, false after `timeoutMs` (the answer may be stale). */
   waitFor(name: ProjectionName, seq: number, timeoutMs: number): Promise<boolean>;
+  /**
+   * A value that changes whenever `name`'s tables may have changed: on every checkpoint
+   * notification (a replay swap notifies too, even at an unchanged sequence) and on every
+   * reconnect. Null while not listening, when no change would be seen.
+   */
+  generation(name: ProjectionName): string | null;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,8 @@ export async function createCheckpointWatcher(
 ): Promise<CheckpointWatcher> {
   const reached = new Map<ProjectionName, number>();
   const waiters = new Map<ProjectionName, Set<Waiter>>();
+  const notified = new Map<ProjectionName, number>();
+  let connections = 0;
   let client: pg.Client | null = null;
   let closed = false;
 
@@ -50,7 +58,9 @@ export async function createCheckpointWatcher(
     });
     c.on('notification', (n) => {
       const [name, seq] = (n.payload ?? '').split(':');
-      if (name !== undefined && isProjectionName(name)) advance(name, Number(seq));
+      if (name === undefined || !isProjectionName(name)) return;
+      notified.set(name, (notified.get(name) ?? 0) + 1);
+      advance(name, Number(seq));
     });
     let lost = false;
     const onLost = (err?: Error) => {
@@ -68,6 +78,7 @@ export async function createCheckpointWatcher(
       await c.connect();
       await c.query(`listen ${CHECKPOINT_CHANNEL}`);
       await read(c);
+      connections++;
     } catch (err) {
       lost = true;
       await c.end().catch(() => undefined);
@@ -111,6 +122,9 @@ export async function createCheckpointWatcher(
         };
         set.add(waiter);
       });
+    },
+    generation(name) {
+      return client === null ? null : `${connections}.${notified.get(name) ?? 0}`;
     },
     async close() {
       closed = true;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createCursorCodec, type StreamRef } from '@flywheel/core';
+import { CHECKPOINT_CHANNEL, createCursorCodec, type StreamRef } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
 import { AGENTS_WORKSPACE, type DomainEvent, SessionPage, SessionSummary } from '@flywheel/schemas';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
 
@@ -115,6 +116,30 @@ describe('GET /api/v1/sessions', () => {
     const { promptPreview, ...shared } = item;
     expect(detail.prompt).toContain(promptPreview);
     expect(shared).toEqual(Object.fromEntries(Object.keys(shared).map((k) => [k, detail[k]])));
+  });
+
+  it('answers a repeated page from memory only until the projection commits or a replay swaps', async () => {
+    await createSessions('acme', 'ses_cache', 2);
+    const top = async (query = '') =>
+      (await get(`/api/v1/sessions?limit=1${query}`)).json<SessionPage>().items[0]!;
+    expect((await top(`&consistentWith=${lastSeq}`)).id).toBe('ses_cache0001');
+    expect((await top()).id).toBe('ses_cache0001');
+    // A commit: the read that waits for it sees the new session, not the page remembered before.
+    await createSessions('acme', 'ses_cachf', 1);
+    expect((await top(`&consistentWith=${lastSeq}`)).id).toBe('ses_cachf0000');
+    // A replay swap rewrites rows and notifies at an unchanged sequence: the rows it wrote are served.
+    const { last_seq } = await ctx.db
+      .selectFrom('projection_checkpoints')
+      .select('last_seq')
+      .where('name', '=', 'sessions')
+      .executeTakeFirstOrThrow();
+    await ctx.db
+      .updateTable('sessions')
+      .set({ item: sql<string>`jsonb_set(item::jsonb, '{promptPreview}', '"rebuilt"')::text` })
+      .where('id', '=', 'ses_cachf0000')
+      .execute();
+    await sql`select pg_notify(${CHECKPOINT_CHANNEL}, ${`sessions:${last_seq}`})`.execute(ctx.db);
+    await expect.poll(async () => (await top()).promptPreview).toBe('rebuilt');
   });
 
   it('rejects a tampered, forged or foreign cursor with 400 naming the cursor', async () => {

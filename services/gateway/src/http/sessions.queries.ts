@@ -13,6 +13,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf } from '../plugins/auth.plugin';
 import { errorResponses } from './error-responses';
 import { fastSerializerCompiler } from './fast-serializer';
+import { PageCache } from './page-cache';
 
 const TAGS = ['sessions'];
 
@@ -23,7 +24,8 @@ const TAGS = ['sessions'];
  */
 export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const { cursors, consistent, versionOf } = app.readModels;
+  const { cursors, consistent, versionOf, changes } = app.readModels;
+  const pages = new PageCache(changes, 'sessions');
 
   app.get(
     '/sessions',
@@ -41,7 +43,10 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
       const { workspace } = principalOf(request);
       const { status, provider, cursor, limit } = request.query;
       await consistent(request, reply, 'sessions');
-      const page = await listSessionsJson(db, cursors, { workspace, status, provider, cursor, limit });
+      const key = `${workspace}\n${status ?? ''}\n${provider ?? ''}\n${cursor ?? ''}\n${limit}`;
+      const page = await pages.get(key, () =>
+        listSessionsJson(db, cursors, { workspace, status, provider, cursor, limit }),
+      );
       // Postgres wrote the page's JSON with exactly the schema's fields, and Fastify sends a string
       // with a JSON content type as it is; the schema-typed reply cannot say so, hence the cast.
       return reply.type('application/json; charset=utf-8').send(page as unknown as SessionPage);

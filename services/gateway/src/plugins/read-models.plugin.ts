@@ -9,6 +9,7 @@ import {
 } from '@flywheel/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ChangeSource } from '../http/page-cache';
 
 /** Longest a query waits for its read model to reach the sequence it was asked to see. */
 export const CONSISTENCY_WAIT_MS = 2000;
@@ -19,6 +20,8 @@ export const CONSISTENCY_HEADER = 'x-consistency';
 
 export interface ReadModels {
   readonly cursors: CursorCodec;
+  /** Tells when a read model may have changed, for caches of rendered pages. */
+  readonly changes: ChangeSource;
   /**
    * An aggregate's version in the log, which a detail read must reflect; 0 (no wait) when
    * NATS cannot say, so queries still answer from the read model during a NATS outage.
@@ -65,6 +68,7 @@ export const readModelsPlugin = fp(
     app.addHook('onClose', () => watcher.close());
     app.decorate('readModels', {
       cursors: createCursorCodec(config.jwtSecret),
+      changes: watcher,
       async versionOf(ref) {
         try {
           return await eventStore.version(ref);
