@@ -22,3 +22,4 @@ export {
 } from './projections';
 export { type SessionItemSource, sessionItemJson } from './session-item';
 export { getSession, type ListSessionsQuery, listSessions, listSessionsJson } from './sessions.queries';
+export { isoString } from './time';
