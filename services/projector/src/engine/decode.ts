@@ -88,8 +88,11 @@ export const decodeCommit: Decoder<CommitMessage> = (raw) => {
       throw new ProjectionError(`commit ${raw.seq} mixes aggregates`);
     }
     try {
-      const data = upcastEventData(event.type as DomainEvent['type'], event.version, event.data);
-      return { ...event, data, seq: raw.seq } as StoredEvent;
+      // The parsed object is this call's own: completed in place rather than copied per event.
+      const stored = e as { data: unknown; seq: number };
+      stored.data = upcastEventData(event.type as DomainEvent['type'], event.version, event.data);
+      stored.seq = raw.seq;
+      return event;
     } catch (cause) {
       throw new ProjectionError(`commit ${raw.seq}: ${(cause as Error).message}`, { cause });
     }

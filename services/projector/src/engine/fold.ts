@@ -31,9 +31,17 @@ export function rowKey(spec: TableSpec, row: Row): RowKey {
   return spec.key.map((c) => String(row[c]));
 }
 
-function tableSpecs(projection: Projection<unknown>): Map<string, TableSpec> {
-  return new Map(projection.tables.map((t) => [t.name, t]));
+/**
+ * Compiles `keyString(rowKey(spec, row))` for one table, without the array: replay keys
+ * every row it folds. Column names are embedded as JSON string literals.
+ */
+export function rowKeyString(spec: TableSpec): (row: Row) => string {
+  const parts = spec.key.map((c) => `String(row[${JSON.stringify(c)}])`).join(" + '\\u0000' + ");
+  return new Function('row', `return ${parts};`) as (row: Row) => string;
 }
+
+/** The key `keyString` joined, split again; exact because a stored key never contains NUL (the row check refuses it). */
+export const splitKey = (key: string): RowKey => key.split('\u0000');
 
 function failedType(d: Decoded<unknown>): string {
   if ('message' in d) {
@@ -41,6 +49,55 @@ function failedType(d: Decoded<unknown>): string {
     return events?.[0]?.type ?? 'OutputChunk';
   }
   return '(undecodable)';
+}
+
+/** A dead letter for message `d` of `projection`, which failed with `err`. */
+function deadLetterOf<M>(projection: Projection<M>, d: Decoded<M>, err: unknown): DeadLetter {
+  return {
+    projection: projection.name,
+    streamSeq: d.seq,
+    eventType: failedType(d as Decoded<unknown>),
+    error: (err as Error).message.replaceAll('\u0000', ''),
+    payload: deadLetterPayload(d.raw),
+  };
+}
+
+/**
+ * Applies one decoded message to `rows`: its row changes, each checked with `check`, or
+ * the dead letter it becomes when it cannot be decoded, applied or stored (then none of
+ * its changes count). `specs` is the projection's tables by name.
+ */
+export function projectMessage<M>(
+  projection: Projection<M>,
+  specs: ReadonlyMap<string, TableSpec>,
+  d: Decoded<M>,
+  rows: RowView,
+  check: (table: string, row: Row) => void,
+): readonly RowChange[] | DeadLetter {
+  try {
+    if ('error' in d) throw d.error;
+    const changes = projection.apply(d.message, rows);
+    for (const c of changes) {
+      const spec = specs.get(c.table);
+      if (spec === undefined)
+        throw new Error(`${projection.name} wrote to ${c.table}, which it does not own`);
+      if ((c.op === 'insert') !== (spec.mode === 'append')) {
+        throw new Error(`${projection.name}: ${c.op} on ${spec.mode} table ${c.table}`);
+      }
+      if (c.op !== 'delete') check(c.table, c.row);
+    }
+    return changes;
+  } catch (err) {
+    return deadLetterOf(projection, d, err);
+  }
+}
+
+/** Whether `projectMessage` gave a dead letter rather than row changes. */
+export const isDeadLetter = (r: readonly RowChange[] | DeadLetter): r is DeadLetter => !Array.isArray(r);
+
+/** The tables of `projection` by name. */
+export function tableSpecs(projection: Projection<unknown>): Map<string, TableSpec> {
+  return new Map(projection.tables.map((t) => [t.name, t]));
 }
 
 /**
@@ -75,27 +132,9 @@ export function foldBatch<M>(
   };
 
   for (const d of batch) {
-    let changes: readonly RowChange[];
-    try {
-      if ('error' in d) throw d.error;
-      changes = projection.apply(d.message, view);
-      for (const c of changes) {
-        const spec = specs.get(c.table);
-        if (spec === undefined)
-          throw new Error(`${projection.name} wrote to ${c.table}, which it does not own`);
-        if ((c.op === 'insert') !== (spec.mode === 'append')) {
-          throw new Error(`${projection.name}: ${c.op} on ${spec.mode} table ${c.table}`);
-        }
-        if (c.op !== 'delete') check(c.table, c.row);
-      }
-    } catch (err) {
-      deadLetters.push({
-        projection: projection.name,
-        streamSeq: d.seq,
-        eventType: failedType(d as Decoded<unknown>),
-        error: (err as Error).message.replaceAll('\u0000', ''),
-        payload: deadLetterPayload(d.raw),
-      });
+    const changes = projectMessage(projection, specs, d, view, check);
+    if (isDeadLetter(changes)) {
+      deadLetters.push(changes);
       continue;
     }
     for (const c of changes) {
