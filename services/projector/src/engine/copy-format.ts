@@ -72,15 +72,3 @@ export function copyEncoder(columns: readonly Column[]): CopyEncoder {
   const encode = new Function('f', `return (row) => { ${body} };`) as (f: typeof helpers) => CopyEncoder;
   return encode(helpers);
 }
-
-const encoders = new WeakMap<readonly Column[], CopyEncoder>();
-
-/** One row as a line of `COPY … FROM STDIN` text, columns in catalog order. */
-export function copyLine(columns: readonly Column[], row: Row): string {
-  let encode = encoders.get(columns);
-  if (encode === undefined) {
-    encode = copyEncoder(columns);
-    encoders.set(columns, encode);
-  }
-  return encode(row);
-}

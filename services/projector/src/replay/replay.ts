@@ -35,8 +35,10 @@ export interface ReplayResult {
   readonly seconds: number;
 }
 
-/** Messages folded and flushed together. */
-const CHUNK = 20_000;
+/** Messages decoded and folded together: few, so they die young, before the garbage collector has to copy them. */
+const CHUNK = 250;
+/** Messages folded between writes; a write is one COPY per table. */
+const FLUSH = 20_000;
 /** Catch up outside the swap lock until this close to the head, so the live projector pauses briefly. */
 const NEAR_HEAD = 2_000;
 const SWAP_ATTEMPTS = 5;
@@ -94,25 +96,36 @@ export async function replay(
     }
 
     let messages = 0;
-    // Chunk n is written while chunk n+1 is read and folded: Postgres and this process work at once.
+    // Flush n is written while the messages after it are read and folded: Postgres and this process work at once.
     const pump = async (source: Source, upTo: number) => {
       let written: Promise<void> = Promise.resolve();
+      let folded = 0;
+      const flush = async () => {
+        const writes = source.rebuilds.map((r) => r.takeWrites());
+        await written;
+        written = (async () => {
+          for (const write of writes) await write(client);
+        })();
+        // Surfaced by the next await; this only keeps Node from calling it unhandled meanwhile.
+        written.catch(() => undefined);
+        folded = 0;
+      };
       try {
         for (;;) {
           const raw = await source.reader.read(upTo, CHUNK);
           if (raw.length === 0) break;
           const chunk = raw.map((r) => decode(source.decoder, r));
           for (const r of source.rebuilds) await r.apply(client, chunk, written);
-          const writes = source.rebuilds.map((r) => r.takeWrites());
-          await written;
-          written = (async () => {
-            for (const write of writes) await write(client);
-          })();
-          // Surfaced by the next await; this only keeps Node from calling it unhandled meanwhile.
-          written.catch(() => undefined);
+          folded += raw.length;
+          if (folded >= FLUSH) await flush();
           messages += raw.length;
           deps.progress.advance(raw.length);
+          // Buffered messages arrive through promises that are already resolved, so without
+          // this the loop never lets Node handle I/O, and the write in flight (one round
+          // trip per statement) would wait for the reader's buffer to run dry.
+          await new Promise((resolve) => setImmediate(resolve));
         }
+        if (folded > 0) await flush();
       } finally {
         await written;
       }
