@@ -15,6 +15,8 @@ import type { BenchFigure, BenchSuite } from '../types';
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const LIST_SECONDS = 10;
 const LIST_CONNECTIONS = 16;
+/** Distinct pages walked for the uncached figure: more than the gateway's page cache holds. */
+const DEEP_PAGES = 600;
 /** Commands per second for the freshness run, and for how long. */
 const FRESH_RATE = 1000;
 const FRESH_SECONDS = 10;
@@ -151,6 +153,32 @@ export const suite: BenchSuite = {
       if (listed.non2xx + listed.errors > 0)
         throw new Error(`${listed.non2xx + listed.errors} list requests failed`);
 
+      // Deep pages, each asked in turn: more pages than the gateway remembers, so every one is queried.
+      const paths: string[] = [];
+      let cursor: string | null = null;
+      while (paths.length < DEEP_PAGES) {
+        const path: string = `/api/v1/sessions?limit=50${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+        const res = await fetch(url + path, { headers: { authorization: `Bearer ${viewer}` } });
+        const page = (await res.json()) as { nextCursor: string | null };
+        paths.push(path);
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      log(`GET /api/v1/sessions?limit=50&cursor=…: ${LIST_SECONDS} s over ${paths.length} pages in turn`);
+      let turn = 0;
+      const deep = await autocannon({
+        url,
+        connections: LIST_CONNECTIONS,
+        duration: LIST_SECONDS,
+        headers: { authorization: `Bearer ${viewer}` },
+        requests: [
+          {
+            setupRequest: (req) => ({ ...req, path: paths[turn++ % paths.length]! }),
+          },
+        ],
+      });
+      if (deep.non2xx + deep.errors > 0) throw new Error(`${deep.non2xx + deep.errors} page requests failed`);
+
       log(
         `freshness: ${FRESH_RATE} commands/s for ${FRESH_SECONDS} s (autocannon), ${SAMPLES_PER_SECOND}/s of them read back`,
       );
@@ -216,6 +244,12 @@ export const suite: BenchSuite = {
           unit: 'ms',
           value: listed.latency.p99,
           target: { op: '<=', value: 15 },
+        },
+        {
+          name: `GET /api/v1/sessions?limit=50&cursor=… (${paths.length} pages in turn, none cached)`,
+          unit: 'req/s',
+          value: deep.requests.average,
+          extra: { p50: deep.latency.p50, p99: deep.latency.p99, connections: LIST_CONNECTIONS },
         },
         {
           name: `freshness p50 at ${Math.round(achieved)} commands/s`,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { StreamRef } from '@flywheel/core';
+import { CHECKPOINT_CHANNEL, type StreamRef } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
 import type { SessionPage } from '@flywheel/schemas';
 import { sql } from 'kysely';
@@ -76,7 +76,15 @@ it('answers every query during make replay with a complete model, the old one or
   });
   expect(ready.json<SessionPage>().items).toHaveLength(SESSIONS);
   // The bug a replay fixes: every live row is wrong, the log is right.
-  await sql`update sessions set model = 'stale' where workspace = 'acme'`.execute(ctx.db);
+  await sql`update sessions set model = 'stale', item = jsonb_set(item::jsonb, '{model}', '"stale"')::text
+            where workspace = 'acme'`.execute(ctx.db);
+  // As any change to the model would, tell the gateway so it drops the pages it remembers.
+  const { last_seq } = await ctx.db
+    .selectFrom('projection_checkpoints')
+    .select('last_seq')
+    .where('name', '=', 'sessions')
+    .executeTakeFirstOrThrow();
+  await sql`select pg_notify(${CHECKPOINT_CHANNEL}, ${`sessions:${last_seq}`})`.execute(ctx.db);
 
   const replay = spawn('make', ['--no-print-directory', 'replay'], {
     cwd: ROOT,
@@ -111,6 +119,8 @@ it('answers every query during make replay with a complete model, the old one or
     expect([0, SESSIONS]).toContain(stale);
     if (stale === SESSIONS) seen.old++;
     else seen.fresh++;
+    // A page the gateway remembers answers without I/O: let the replay's exit be noticed.
+    await new Promise((r) => setImmediate(r));
   }
   expect(await exited, stderr).toBe(0);
   expect(stderr).toMatch(/replayed [\d,]+ messages/);
