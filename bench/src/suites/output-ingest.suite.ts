@@ -1,7 +1,6 @@
 import { OutputPublisher } from '@flywheel/agent';
-import { createLogger, createPgPool } from '@flywheel/core';
-import { startProjector } from '@flywheel/projector';
 import { sql } from 'kysely';
+import { startService, stopService } from '../service-process';
 import type { BenchFigure, BenchSuite } from '../types';
 
 /** Sessions streaming at once, as many agents' running sessions would. */
@@ -9,6 +8,8 @@ const SESSIONS = 128;
 const CHUNKS_PER_SESSION = 60;
 /** Raw and publisher alternate in blocks, so load from elsewhere hits both alike. */
 const BLOCKS = 8;
+/** Rounds of every session's chunks published while the projector runs. */
+const LIVE_ROUNDS = 4;
 /** A chunk of text as a 50 ms window of a model's stream carries, give or take. */
 const CHUNK_BYTES = 120;
 /** The driver's deltas are small; the publisher batches ten of them per chunk here. */
@@ -108,41 +109,29 @@ export const suite: BenchSuite = {
     }
 
     log('output read model: catching up on what the blocks stored');
-    const pool = createPgPool(env.databaseUrl, { max: 8, applicationName: 'bench-projector' });
-    let fatal: Error | null = null;
-    const projector = await startProjector({
-      pool,
-      nats: env.nats,
-      topology: env.topology,
-      logger: createLogger('projector', 'warn'),
-      projections: ['output'],
-      onFatal: (err) => {
-        fatal = err;
-      },
-    });
+    // The projector in its own process, as `make up` runs it; this process only publishes.
+    const projector = startService('projector', env.env);
     const lastStored = async () =>
       (await env.nats.jsm.streams.info(env.topology.output.stream)).state.last_seq;
     const untilProjected = async (seq: number) => {
       while ((await outputCheckpoint(env)) < seq) {
-        if (fatal) throw fatal;
+        if (projector.exitCode !== null) throw new Error(`the projector exited with ${projector.exitCode}`);
         await new Promise((r) => setTimeout(r, 10));
       }
     };
     let readModelSeconds: number;
-    const live = SESSIONS * CHUNKS_PER_SESSION * 2;
+    const live = SESSIONS * CHUNKS_PER_SESSION * LIVE_ROUNDS;
     try {
       await untilProjected(await lastStored());
       log(`output read model: ${live} chunks while the projector runs`);
       readModelSeconds = await timed(async () => {
-        await published('live-a-')();
-        await published('live-b-')();
+        for (let r = 0; r < LIVE_ROUNDS; r++) await published(`live-${r}-`)();
         await untilProjected(await lastStored());
       });
       const rows = await projectedRows(env, 'live-');
       if (rows !== live) throw new Error(`expected ${live} chunks in the read model, found ${rows}`);
     } finally {
-      await projector.stop();
-      await pool.end();
+      await stopService(projector);
     }
 
     const chunks = SESSIONS * CHUNKS_PER_SESSION * BLOCKS;
