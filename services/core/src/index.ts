@@ -1,4 +1,5 @@
 export { AgentTokenSource, mintAgentToken, verifyAgentToken } from './auth/agent-token';
+export { FifoCache } from './cache/fifo-cache';
 export { runCli } from './cli/run-cli';
 export { type Config, loadConfig, type NodeEnv } from './config/config';
 export { createDatabase, createPgPool, ensureDatabase, splitDatabaseUrl } from './db/database';

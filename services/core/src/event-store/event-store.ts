@@ -10,6 +10,7 @@ import {
   upcastEventData,
   validateEventData,
 } from '@flywheel/schemas';
+import { FifoCache } from '../cache/fifo-cache';
 import { InfrastructureError, ValidationError, VersionConflictError } from '../errors/errors';
 import type { NatsHandle } from '../nats/connect';
 import { PublishMux, PublishRefusedError, type StoreAck } from './publish-mux';
@@ -145,13 +146,10 @@ export function createEventStore(
   const stream = topology.events.stream;
   const publisher = new PublishMux(nats.nc);
   const cacheSize = opts.cacheSize ?? 10_000;
-  const cache = new Map<string, Cached>();
-  // First in, first out: reordering on every hit would leave the map full of holes.
+  // First in, first out: an aggregate is loaded again at worst, never wrong (see `lastSeq`).
+  const cache = new FifoCache<string, Cached>(Math.max(1, cacheSize));
   const remember = (subject: string, entry: Cached) => {
-    if (cacheSize === 0) return;
-    const fresh = !cache.has(subject);
-    cache.set(subject, entry);
-    if (fresh && cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    if (cacheSize > 0) cache.set(subject, entry);
   };
 
   const lastSeq = async (subject: string) =>

@@ -1,4 +1,4 @@
-import { ProjectionError, type StoredEvent, type Topology } from '@flywheel/core';
+import { FifoCache, ProjectionError, type StoredEvent, type Topology } from '@flywheel/core';
 import {
   AGGREGATE_TYPES,
   type AggregateType,
@@ -151,13 +151,12 @@ export function deadLetterPayload(raw: RawMessage): unknown {
  * Projections never change a message, so sharing the decoded value is safe.
  */
 export function sharedDecoder<M>(decoder: Decoder<M>, capacity = 20_000): (raw: RawMessage) => Decoded<M> {
-  const recent = new Map<number, Decoded<M>>();
+  const recent = new FifoCache<number, Decoded<M>>(capacity);
   return (raw) => {
     const hit = recent.get(raw.seq);
     if (hit !== undefined) return hit;
     const decoded = decode(decoder, raw);
     recent.set(raw.seq, decoded);
-    if (recent.size > capacity) recent.delete(recent.keys().next().value!);
     return decoded;
   };
 }
