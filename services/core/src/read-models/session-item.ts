@@ -6,6 +6,18 @@ import { iso, isoOrNull } from './time';
 /** A sessions row without its `item`: what the item is computed from. */
 export type SessionItemSource = Omit<Selectable<SessionsTable>, 'item'>;
 
+/** The time of each transition of a session row, as a list item and a detail show them. */
+export function sessionTimes(r: SessionItemSource) {
+  return {
+    createdAt: iso(r.created_at),
+    queuedAt: iso(r.queued_at),
+    assignedAt: isoOrNull(r.assigned_at),
+    startedAt: isoOrNull(r.started_at),
+    finishedAt: isoOrNull(r.finished_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
 /**
  * The session as a list item (a `SessionSummary`), as JSON text. The projector stores it
  * in the row's `item` column each time it writes the row, so a page of the list is 51
@@ -26,12 +38,7 @@ export function sessionItemJson(r: SessionItemSource): string {
     eta: isoOrNull(r.queue_eta),
     reason: r.reason,
     metadata: r.metadata,
-    createdAt: iso(r.created_at),
-    queuedAt: iso(r.queued_at),
-    assignedAt: isoOrNull(r.assigned_at),
-    startedAt: isoOrNull(r.started_at),
-    finishedAt: isoOrNull(r.finished_at),
-    updatedAt: iso(r.updated_at),
+    ...sessionTimes(r),
     streamSeq: Number(r.last_seq),
   };
   return JSON.stringify(item);

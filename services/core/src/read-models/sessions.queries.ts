@@ -2,7 +2,8 @@ import type { Provider, SessionDetail, SessionPage, SessionStatus } from '@flywh
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CursorCodec } from './cursor';
-import { iso, isoOrNull } from './time';
+import { sessionTimes } from './session-item';
+import { isoOrNull } from './time';
 
 export interface ListSessionsQuery {
   readonly workspace: string;
@@ -88,11 +89,6 @@ export async function getSession(
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
     streamSeq: r.last_seq,
-    createdAt: iso(r.created_at),
-    queuedAt: iso(r.queued_at),
-    assignedAt: isoOrNull(r.assigned_at),
-    startedAt: isoOrNull(r.started_at),
-    finishedAt: isoOrNull(r.finished_at),
-    updatedAt: iso(r.updated_at),
+    ...sessionTimes(r),
   };
 }
