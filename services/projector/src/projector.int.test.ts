@@ -251,4 +251,24 @@ describe('projector', () => {
       Array.from({ length: 20 }, (_, i) => `ses_r${i}`).sort(),
     );
   });
+
+  it('goes on from a checkpoint another writer moved (a replay swap), applying nothing behind it', async () => {
+    await waitForProjections(ctx);
+    const head = (await ctx.nats.jsm.streams.info(ctx.topology.events.stream)).state.last_seq;
+    // As a replay swap would: tables built to head + 2, which the next two commits fall under.
+    await ctx.db
+      .updateTable('projection_checkpoints')
+      .set({ last_seq: head + 2 })
+      .where('name', '=', 'sessions')
+      .execute();
+    for (const id of ['ses_m1', 'ses_m2', 'ses_m3']) await append(session(id), requested());
+    await waitForProjections(ctx);
+    const ids = (await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 200 })).items.map(
+      (s) => s.id,
+    );
+    expect(ids.filter((id) => id.startsWith('ses_m'))).toEqual(['ses_m3']);
+    // The other projections were not moved, and took all three.
+    const history = await getAggregateHistory(ctx.db, 'acme', 'session', 'ses_m1');
+    expect(history.map((e) => e.type)).toEqual(['SessionRequested']);
+  });
 });

@@ -54,7 +54,8 @@ it('rolls back one migration at a time', async () => {
 it('gives sessions projected before 0005 the list item the projector writes', async () => {
   await migrateToLatest(ctx.db);
   await rollback(ctx.db);
-  expect(await pendingMigrations(ctx.db)).toEqual(['0005-session-items']);
+  await rollback(ctx.db);
+  expect(await pendingMigrations(ctx.db)).toEqual(['0005-session-items', '0006-checkpoint-advance']);
   const at = new Date('2026-03-01T12:00:00.123Z');
   const row = {
     workspace: 'w',

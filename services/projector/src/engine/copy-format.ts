@@ -37,7 +37,7 @@ export function copyTime(date: Date): string {
 }
 
 /** A Postgres array literal of text: every element quoted, quotes and backslashes escaped. */
-function textArray(values: readonly string[]): string {
+export function textArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 

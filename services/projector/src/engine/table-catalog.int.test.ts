@@ -3,6 +3,7 @@ import { createTestContext, type TestContext } from '@flywheel/core/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CopyText, copyRows } from '../replay/copy-rows';
+import { rowTuple } from './batch-sql';
 import { copyEncoder } from './copy-format';
 import { type Column, type ColumnType, checkRow, loadCatalog } from './table-catalog';
 
@@ -21,7 +22,10 @@ const SQL_TYPES: Record<ColumnType, string> = {
 
 /** Values the check lets through (Postgres must store each) and values it refuses (Postgres refuses them too). */
 const CASES: Record<ColumnType, { readonly accepted: unknown[]; readonly refused: unknown[] }> = {
-  text: { accepted: ['plain', 'tab\tnew\nline\rslash\\', 'ünïcödé 😀', '\\N'], refused: ['a\u0000b'] },
+  text: {
+    accepted: ['plain', 'tab\tnew\nline\rslash\\', 'ünïcödé 😀', '\\N', "it's \\' '); drop table x; --"],
+    refused: ['a\u0000b'],
+  },
   int4: { accepted: [2 ** 31 - 1, -(2 ** 31)], refused: [2 ** 31, 1.5] },
   int8: { accepted: [Number.MAX_SAFE_INTEGER, -1], refused: [2 ** 63, 1.5] },
   timestamptz: {
@@ -34,10 +38,10 @@ const CASES: Record<ColumnType, { readonly accepted: unknown[]; readonly refused
     refused: [new Date(Date.UTC(-4713, 10, 23))],
   },
   jsonb: {
-    accepted: [{ a: 'x\\y\n\t"' }, ['😀'], { s: 'an escaped \\ud800, as text' }, {}],
+    accepted: [{ a: 'x\\y\n\t"' }, ['😀'], { s: 'an escaped \\ud800, as text' }, {}, { "o'k": "\\'" }],
     refused: [{ a: 'nul \u0000' }, { a: 'lone \ud800' }, { a: 'lone \udc00 low' }],
   },
-  _text: { accepted: [['a', 'b"c\\', 'd,e', '{}'], []], refused: [['a\u0000']] },
+  _text: { accepted: [['a', 'b"c\\', 'd,e', '{}', "q'\\'"], []], refused: [['a\u0000']] },
   bool: { accepted: [true, false], refused: [] },
 };
 
@@ -51,34 +55,62 @@ afterAll(async () => {
   await ctx?.dispose();
 });
 
-async function copyOne(client: pg.ClientBase, table: string, columns: readonly Column[], value: unknown) {
+type WriteOne = (
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly Column[],
+  value: unknown,
+) => Promise<void>;
+
+const copyOne: WriteOne = async (client, table, columns, value) => {
   const text = new CopyText();
   text.add(copyEncoder(columns)({ v: value }));
   await copyRows(client, table, columns, text.take());
-}
+};
 
-describe('the row check and COPY text, against Postgres', () => {
+/** The live projector's way: the value inline in SQL text, under either setting of standard_conforming_strings. */
+const literalOne =
+  (conforming: 'on' | 'off'): WriteOne =>
+  async (client, table, columns, value) => {
+    await client.query(`set standard_conforming_strings = ${conforming}`);
+    try {
+      await client.query(`insert into ${table} (v) values ${rowTuple(columns, { v: value })}`);
+    } finally {
+      await client.query('reset standard_conforming_strings');
+    }
+  };
+
+// What the check refuses never reaches SQL text (a literal 1.5 would be rounded into an int4
+// column, not refused): only COPY is shown refusing it as well.
+describe.each([
+  ['COPY text', copyOne, true],
+  ['SQL literals', literalOne('on'), false],
+  ['SQL literals, standard_conforming_strings off', literalOne('off'), false],
+] as const)('the row check and %s, against Postgres', (_, writeOne, refuses) => {
   it.each(Object.keys(CASES) as ColumnType[])(
     '%s: what the check accepts is stored as it was; what it refuses, Postgres refuses',
     async (type) => {
       const table = `checked_${type.replace('_', 'array_')}`;
       const client = await pool.connect();
       try {
+        await client.query(`drop table if exists ${table}`);
         await client.query(`create table ${table} (n serial primary key, v ${SQL_TYPES[type]})`);
         const catalog = await loadCatalog(client, [table]);
         const columns = catalog.get(table)!.filter((c) => c.name === 'v');
         const { accepted, refused } = CASES[type];
         for (const value of accepted) {
           expect(() => checkRow(catalog, table, { n: 1, v: value })).not.toThrow();
-          await copyOne(client, table, columns, value);
+          await writeOne(client, table, columns, value);
         }
         const { rows } = await client.query<{ v: unknown }>(`select v from ${table} order by n`);
         expect(rows.map((r) => r.v)).toEqual(accepted);
         for (const value of refused) {
           expect(() => checkRow(catalog, table, { n: 1, v: value })).toThrow(`${table}.v `);
-          await expect(copyOne(client, table, columns, value)).rejects.toMatchObject({
-            code: expect.stringMatching(/^22/),
-          });
+          if (refuses) {
+            await expect(writeOne(client, table, columns, value)).rejects.toMatchObject({
+              code: expect.stringMatching(/^22/),
+            });
+          }
         }
       } finally {
         client.release();

@@ -2,13 +2,14 @@ import type { Logger, NatsHandle } from '@flywheel/core';
 import { projectionConsumerName } from '@flywheel/core';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { advanceCheckpoint, beginLocked, readCheckpoint } from '../engine/checkpoints';
+import { deadLetterStatement, readStatements, viewOf, writeStatements } from '../engine/batch-sql';
+import { CHECKPOINT_MOVED, openBatch, readCheckpoint } from '../engine/checkpoints';
 import { type Decoded, deadLetterPayload, type RawMessage } from '../engine/decode';
 import { type DeadLetter, foldBatch, keysToRead } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
-import { loadRows, writeDeadLetters, writeFold } from '../engine/row-store';
 import { type Catalog, checkRow } from '../engine/table-catalog';
 import type { AnyMessage, Feed } from '../projections';
+import type { Row, RowView } from '../projections/projection';
 import { MAX_ACK_PENDING, positionConsumer } from './durable-consumer';
 
 export interface RunnerDeps {
@@ -26,6 +27,7 @@ export interface RunnerDeps {
 const MAX_BATCH = 500;
 /** Tries for a message whose rows Postgres refuses, before it is dead-lettered. */
 export const MAX_WRITE_ATTEMPTS = 3;
+const NOTHING_READ: RowView = { get: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Outcome = 'committed' | 'moved';
@@ -208,37 +210,51 @@ export class ProjectionRunner {
     }
   }
 
-  /** Applies a batch in one transaction: lock, checkpoint compare-and-set and notify, read, fold, write. */
+  /**
+   * Applies a batch in one transaction, sent as at most two multi-statement queries: open
+   * (lock, checkpoint compare-and-set) and read the rows the batch needs; fold; write and
+   * commit. A batch that reads nothing is one query. A moved checkpoint fails the batch
+   * before any write (FW001).
+   */
   private async commit(
     batch: readonly Decoded<AnyMessage>[],
     forced: readonly DeadLetter[] = [],
   ): Promise<Outcome> {
     const last = batch.at(-1)!.seq;
     const { projection } = this.feed;
+    const dead = new Set(forced.map((l) => l.streamSeq));
+    const live = batch.filter((d) => !dead.has(d.seq));
+    const open = openBatch(this.name, this.checkpoint, last);
+    const reads = readStatements(projection, keysToRead(projection, live));
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
     try {
-      await beginLocked(client, this.name);
-      if (!(await advanceCheckpoint(client, this.name, this.checkpoint, last))) {
-        await client.query('rollback');
-        return 'moved';
+      let base: RowView = NOTHING_READ;
+      const statements = [open];
+      if (reads.sql.length > 0) {
+        const results = await client.query([open, ...reads.sql].join(';\n'));
+        base = viewOf(
+          reads.tables,
+          (results as unknown as pg.QueryResult<Row>[]).slice(-reads.sql.length).map((r) => r.rows),
+        );
+        statements.length = 0;
       }
-      const dead = new Set(forced.map((l) => l.streamSeq));
-      const live = batch.filter((d) => !dead.has(d.seq));
-      const base = await loadRows(client, projection, keysToRead(projection, live));
       const fold = foldBatch(projection, live, base, (t, r) => checkRow(this.deps.catalog, t, r));
-      await writeFold(client, this.deps.catalog, projection, fold);
       const letters = [...fold.deadLetters, ...forced];
-      await writeDeadLetters(client, letters);
-      await client.query('commit');
+      statements.push(...writeStatements(this.deps.catalog, projection, fold));
+      const lettered = deadLetterStatement(letters);
+      if (lettered !== null) statements.push(lettered);
+      statements.push('commit');
+      await client.query(statements.join(';\n'));
       this.checkpoint = last;
       for (const l of letters) {
         this.logger.warn({ seq: l.streamSeq, type: l.eventType, error: l.error }, 'message dead-lettered');
       }
       return 'committed';
     } catch (err) {
-      broken = err as Error;
       await client.query('rollback').catch(() => undefined);
+      if ((err as { code?: string }).code === CHECKPOINT_MOVED) return 'moved';
+      broken = err as Error;
       throw err;
     } finally {
       client.release(

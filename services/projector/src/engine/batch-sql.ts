@@ -1,0 +1,116 @@
+import type { Projection, Row, RowKey, RowView, TableSpec } from '../projections/projection';
+import { copyTime, textArray } from './copy-format';
+import { type DeadLetter, type FoldResult, keyString } from './fold';
+import { ident } from './sql';
+import type { Catalog, Column, ColumnType } from './table-catalog';
+
+/*
+ * A live batch as SQL text with its values inline, so that it travels in one or two
+ * multi-statement queries (simple protocol) instead of a round trip per statement: on this
+ * kind of machine each round trip wakes two processes, and under load those wake-ups, not
+ * the statements, are what a batch waits for. Every value is either a checked number or
+ * boolean, or quoted by `quote`; rows reach here only after the catalog's row check.
+ */
+
+/**
+ * Text as an SQL string literal, right whatever `standard_conforming_strings` says (as pg's
+ * `escapeLiteral`). NUL would end the query text early; Postgres text cannot hold it anyway.
+ */
+export function quote(s: string): string {
+  if (s.includes('\u0000')) throw new Error('an SQL literal cannot hold a NUL character');
+  const body = s.includes("'") ? s.replaceAll("'", "''") : s;
+  return s.includes('\\') ? ` E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
+}
+
+const LITERALS: Record<ColumnType, (v: never) => string> = {
+  text: (v: string) => quote(v),
+  int4: (v: number) => String(v),
+  int8: (v: number) => String(v),
+  timestamptz: (v: Date) => `'${copyTime(v)}'`,
+  jsonb: (v: unknown) => quote(JSON.stringify(v)),
+  _text: (v: readonly string[]) => quote(textArray(v)),
+  bool: (v: boolean) => (v ? 'true' : 'false'),
+};
+
+/** A row as a `values` tuple, columns in catalog order. */
+export function rowTuple(columns: readonly Column[], row: Row): string {
+  let out = '(';
+  for (const [i, c] of columns.entries()) {
+    const v = row[c.name];
+    out += `${i === 0 ? '' : ', '}${v === null || v === undefined ? 'null' : LITERALS[c.type](v as never)}`;
+  }
+  return `${out})`;
+}
+
+const keyTuple = (key: RowKey) => `(${key.map(quote).join(', ')})`;
+const keysIn = (spec: TableSpec, keys: readonly RowKey[]) =>
+  `(${spec.key.map(ident).join(', ')}) in (values ${keys.map(keyTuple).join(', ')})`;
+
+/** One `select` per state table the batch reads, in `projection.tables` order, with the tables they read. */
+export function readStatements(
+  projection: Projection<unknown>,
+  keys: ReadonlyMap<string, readonly RowKey[]>,
+): { readonly tables: readonly TableSpec[]; readonly sql: readonly string[] } {
+  const tables = projection.tables.filter((t) => t.mode === 'state' && (keys.get(t.name)?.length ?? 0) > 0);
+  return {
+    tables,
+    sql: tables.map((t) => `select * from ${ident(t.name)} where ${keysIn(t, keys.get(t.name)!)}`),
+  };
+}
+
+/** The rows `readStatements` returned (one result per table read), as a view by key. */
+export function viewOf(tables: readonly TableSpec[], results: readonly (readonly Row[])[]): RowView {
+  const loaded = new Map<string, Map<string, Row>>();
+  for (const [i, spec] of tables.entries()) {
+    loaded.set(spec.name, new Map(results[i]!.map((r) => [keyString(spec.key.map((c) => String(r[c]))), r])));
+  }
+  return { get: (table, key) => loaded.get(table)?.get(keyString(key)) };
+}
+
+/**
+ * The statements that write a folded batch: deletes and upserts for state tables,
+ * `on conflict do nothing` inserts for append tables (a redelivered chunk keeps its first row).
+ */
+export function writeStatements(
+  catalog: Catalog,
+  projection: Projection<unknown>,
+  fold: FoldResult,
+): string[] {
+  const out: string[] = [];
+  for (const spec of projection.tables) {
+    const columns = catalog.get(spec.name)!;
+    const insert = (rows: readonly Row[]) =>
+      `insert into ${ident(spec.name)} (${columns.map((c) => ident(c.name)).join(', ')}) values ${rows
+        .map((r) => rowTuple(columns, r))
+        .join(',\n')}`;
+    if (spec.mode === 'append') {
+      const rows = fold.appends.get(spec.name) ?? [];
+      if (rows.length > 0) out.push(`${insert(rows)} on conflict do nothing`);
+      continue;
+    }
+    const entries = [...(fold.state.get(spec.name)?.values() ?? [])];
+    const deleted = entries.filter((e) => e.row === null).map((e) => e.key);
+    if (deleted.length > 0) out.push(`delete from ${ident(spec.name)} where ${keysIn(spec, deleted)}`);
+    const rows = entries.flatMap((e) => (e.row === null ? [] : [e.row]));
+    if (rows.length > 0) {
+      const updates = columns
+        .filter((c) => !spec.key.includes(c.name))
+        .map((c) => `${ident(c.name)} = excluded.${ident(c.name)}`)
+        .join(', ');
+      out.push(`${insert(rows)} on conflict (${spec.key.map(ident).join(', ')}) do update set ${updates}`);
+    }
+  }
+  return out;
+}
+
+/** Records dead letters; a message dead-lettered again (redelivery, replay) keeps one row with the latest error. */
+export function deadLetterStatement(letters: readonly DeadLetter[]): string | null {
+  if (letters.length === 0) return null;
+  const tuples = letters.map(
+    (l) =>
+      `(${quote(l.projection)}, ${l.streamSeq}, ${quote(l.eventType)}, ${quote(l.error)}, ${quote(JSON.stringify(l.payload))})`,
+  );
+  return `insert into dead_letters (projection, stream_seq, event_type, error, payload) values ${tuples.join(',\n')}
+     on conflict (projection, stream_seq) do update
+       set event_type = excluded.event_type, error = excluded.error, payload = excluded.payload`;
+}
