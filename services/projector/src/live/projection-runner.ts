@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { deadLetterStatement, readStatements, viewOf, writeStatements } from '../engine/batch-sql';
 import { CHECKPOINT_MOVED, openBatch, readCheckpoint } from '../engine/checkpoints';
 import { type Decoded, deadLetterPayload, type RawMessage } from '../engine/decode';
-import { type DeadLetter, foldBatch, keysToRead } from '../engine/fold';
+import { type DeadLetter, type FoldResult, foldBatch, keysToRead } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
 import { type Catalog, checkRow } from '../engine/table-catalog';
 import type { AnyMessage, Feed } from '../projections';
@@ -28,9 +28,17 @@ const MAX_BATCH = 500;
 /** Tries for a message whose rows Postgres refuses, before it is dead-lettered. */
 export const MAX_WRITE_ATTEMPTS = 3;
 const NOTHING_READ: RowView = { get: () => undefined };
+const changesNothing = (fold: FoldResult) =>
+  fold.deadLetters.length === 0 &&
+  [...fold.appends.values()].every((rows) => rows.length === 0) &&
+  [...fold.state.values()].every((entries) => entries.size === 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Outcome = 'committed' | 'moved';
+/** How soon the checkpoint follows batches that changed nothing (see `settle`). */
+const SETTLE_MS = 10;
+
+/** `skipped`: the batch changed no row, so nothing was written; its checkpoint waits for `settle`. */
+type Outcome = 'committed' | 'moved' | 'skipped';
 
 /**
  * Runs one projection: pulls its durable consumer, applies whatever has arrived as one
@@ -39,7 +47,14 @@ type Outcome = 'committed' | 'moved';
  * the sequence filter make redelivery, a second projector or a replay swap harmless.
  */
 export class ProjectionRunner {
+  /** The checkpoint as committed. */
   private checkpoint = 0;
+  /** The last sequence folded: the checkpoint, or past it by batches that changed nothing. */
+  private folded = 0;
+  /** The last message folded and not yet acked: acks follow the committed checkpoint. */
+  private unacked: JsMsg | null = null;
+  private settleTimer: NodeJS.Timeout | null = null;
+  private settleDue = false;
   private readonly queue: JsMsg[] = [];
   private messages: ConsumerMessages | null = null;
   private wake: (() => void) | null = null;
@@ -76,6 +91,7 @@ export class ProjectionRunner {
   /** Stops pulling and waits for the batch in flight to commit. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
     await this.messages?.close();
     this.wake?.();
     await this.loop;
@@ -84,6 +100,8 @@ export class ProjectionRunner {
   private async subscribe(force: boolean): Promise<void> {
     await this.messages?.close();
     this.queue.length = 0;
+    this.folded = this.checkpoint;
+    this.unacked = null;
     await positionConsumer(
       this.deps.nats.jsm,
       this.feed.stream,
@@ -105,6 +123,11 @@ export class ProjectionRunner {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      if (this.settleDue) {
+        this.settleDue = false;
+        await this.settle();
+        continue;
+      }
       if (this.queue.length === 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -115,6 +138,64 @@ export class ProjectionRunner {
       const taken = this.queue.splice(0, MAX_BATCH);
       await this.process(taken);
     }
+    // Stopping: commit what batches that changed nothing have folded, or they are delivered again.
+    await this.settle().catch((err: Error) =>
+      this.logger.warn({ err }, 'could not commit the checkpoint while stopping'),
+    );
+  }
+
+  /**
+   * Commits the checkpoint over batches that changed nothing, then acks them. Most
+   * messages change nothing in some projections (a session's events in the agents model):
+   * a transaction for each would be most of Postgres's work under load, so their
+   * checkpoint follows within SETTLE_MS, or with the next batch that writes.
+   */
+  private async settle(): Promise<void> {
+    if (this.folded > this.checkpoint) {
+      try {
+        const outcome = await this.commit(this.folded, []);
+        if (outcome === 'moved' && (this.stopped || !(await this.reread()))) return;
+      } catch (err) {
+        if (classifyWriteFailure(err) === 'bug') throw err;
+        this.logger.warn({ err }, 'could not commit the checkpoint; trying again');
+        this.scheduleSettle();
+        return;
+      }
+    }
+    this.acknowledge();
+  }
+
+  private scheduleSettle(): void {
+    this.settleTimer ??= setTimeout(() => {
+      this.settleTimer = null;
+      this.settleDue = true;
+      this.wake?.();
+    }, SETTLE_MS);
+  }
+
+  /** Acks the last message folded once its checkpoint is committed (acks are cumulative). */
+  private acknowledge(): void {
+    if (this.folded > this.checkpoint) {
+      this.scheduleSettle();
+      return;
+    }
+    this.unacked?.ack();
+    this.unacked = null;
+  }
+
+  /** After the checkpoint moved under a batch: false when it went back and reading starts over. */
+  private async reread(): Promise<boolean> {
+    const expected = this.checkpoint;
+    this.checkpoint = await this.readCheckpoint();
+    if (this.checkpoint < expected) {
+      // Behind what was applied and acked: the database lost commits (a crash, a restore).
+      this.logger.warn({ expected, checkpoint: this.checkpoint }, 'checkpoint went back; re-reading');
+      await this.subscribe(true);
+      return false;
+    }
+    // Ahead: another writer (a replay swap) applied up to there. What was folded past it changed nothing.
+    this.folded = Math.max(this.folded, this.checkpoint);
+    return true;
   }
 
   /**
@@ -123,7 +204,7 @@ export class ProjectionRunner {
    */
   private async pending(taken: readonly JsMsg[]): Promise<{ fresh: JsMsg[]; lost: boolean }> {
     const fresh: JsMsg[] = [];
-    let expected = this.checkpoint + 1;
+    let expected = this.folded + 1;
     for (const m of taken) {
       if (m.seq < expected) continue; // redelivered, or applied before a restart
       if (m.seq > expected && !(await this.skippable(expected, m.seq))) return { fresh, lost: true };
@@ -148,7 +229,7 @@ export class ProjectionRunner {
     let isolating = false;
     const refusals = new Map<number, Error[]>();
     for (let failures = 0; !this.stopped; ) {
-      const remaining = decoded.filter((d) => d.seq > this.checkpoint);
+      const remaining = decoded.filter((d) => d.seq > this.folded);
       if (remaining.length === 0) break;
       // After Postgres refused a batch, go one message at a time to find the one it refuses.
       const batch = isolating ? remaining.slice(0, 1) : remaining;
@@ -156,17 +237,9 @@ export class ProjectionRunner {
       const letters =
         isolating && refused.length >= MAX_WRITE_ATTEMPTS ? [this.refusedLetter(batch[0]!, refused)] : [];
       try {
-        if ((await this.commit(batch, letters)) === 'moved') {
-          // Someone else moved the checkpoint (a replay swap): re-read it and keep what is ahead.
-          const expected = this.checkpoint;
-          this.checkpoint = await this.readCheckpoint();
-          if (this.checkpoint < expected) {
-            // Behind what was applied and acked: the database lost commits (a crash, a restore).
-            this.logger.warn({ expected, checkpoint: this.checkpoint }, 'checkpoint went back; re-reading');
-            await this.subscribe(true);
-            return;
-          }
-        }
+        // Someone else moved the checkpoint (a replay swap): re-read it and keep what is ahead.
+        if ((await this.commit(batch.at(-1)!.seq, batch, letters)) === 'moved' && !(await this.reread()))
+          return;
         failures = 0;
       } catch (err) {
         const kind = classifyWriteFailure(err);
@@ -182,7 +255,9 @@ export class ProjectionRunner {
       }
     }
     if (this.stopped) return;
-    (fresh.at(-1) ?? (lost ? undefined : taken.at(-1)))?.ack();
+    const last = fresh.at(-1) ?? (lost ? undefined : taken.at(-1));
+    if (last !== undefined && (this.unacked === null || last.seq > this.unacked.seq)) this.unacked = last;
+    this.acknowledge();
     if (lost) {
       // A delivered message went missing (a reconnect dropped it): start again from the checkpoint.
       this.logger.warn({ checkpoint: this.checkpoint }, 'gap in delivery; re-reading from the checkpoint');
@@ -211,42 +286,49 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies a batch in one transaction, sent as at most two multi-statement queries: open
-   * (lock, checkpoint compare-and-set) and read the rows the batch needs; fold; write and
-   * commit. A batch that reads nothing is one query. A moved checkpoint fails the batch
-   * before any write (FW001).
+   * Applies a batch (none: only moves the checkpoint) and moves the checkpoint to `to`, in
+   * one transaction sent as at most two multi-statement queries: open (lock, checkpoint
+   * compare-and-set) and read the rows the batch needs; fold; write and commit. A batch that
+   * reads nothing is one query, and one that changes nothing is not sent (`skipped`). A
+   * moved checkpoint fails the transaction before any write (FW001).
    */
   private async commit(
+    to: number,
     batch: readonly Decoded<AnyMessage>[],
     forced: readonly DeadLetter[] = [],
   ): Promise<Outcome> {
-    const last = batch.at(-1)!.seq;
     const { projection } = this.feed;
     const dead = new Set(forced.map((l) => l.streamSeq));
     const live = batch.filter((d) => !dead.has(d.seq));
-    const open = openBatch(this.name, this.checkpoint, last);
+    const check = (t: string, r: Row) => checkRow(this.deps.catalog, t, r);
     const reads = readStatements(projection, keysToRead(projection, live));
+    let fold = reads.sql.length === 0 ? foldBatch(projection, live, NOTHING_READ, check) : null;
+    if (batch.length > 0 && forced.length === 0 && fold !== null && changesNothing(fold)) {
+      this.folded = to;
+      return 'skipped';
+    }
+    const open = openBatch(this.name, this.checkpoint, to);
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
     try {
-      let base: RowView = NOTHING_READ;
       const statements = [open];
-      if (reads.sql.length > 0) {
+      if (fold === null) {
         const results = await client.query([open, ...reads.sql].join(';\n'));
-        base = viewOf(
+        const base = viewOf(
           reads.tables,
           (results as unknown as pg.QueryResult<Row>[]).slice(-reads.sql.length).map((r) => r.rows),
         );
         statements.length = 0;
+        fold = foldBatch(projection, live, base, check);
       }
-      const fold = foldBatch(projection, live, base, (t, r) => checkRow(this.deps.catalog, t, r));
       const letters = [...fold.deadLetters, ...forced];
       statements.push(...writeStatements(this.deps.catalog, projection, fold));
       const lettered = deadLetterStatement(letters);
       if (lettered !== null) statements.push(lettered);
       statements.push('commit');
       await client.query(statements.join(';\n'));
-      this.checkpoint = last;
+      this.checkpoint = to;
+      this.folded = Math.max(this.folded, to);
       for (const l of letters) {
         this.logger.warn({ seq: l.streamSeq, type: l.eventType, error: l.error }, 'message dead-lettered');
       }
