@@ -12,7 +12,7 @@ const TAGS = ['accounts'];
  */
 export const accountsQueries: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const { consistent, versionOf } = app.readModels;
+  const { consistent, detail } = app.readModels;
 
   app.get(
     '/accounts',
@@ -48,8 +48,14 @@ export const accountsQueries: FastifyPluginAsyncZod = async (app) => {
       const { workspace } = principalOf(request);
       const { id } = request.params;
       // A detail is never older than the account's latest commit when asked.
-      await consistent(request, reply, 'accounts', await versionOf({ workspace, type: 'account', id }));
-      const account = await getAccount(db, workspace, id);
+      const account = await detail(
+        request,
+        reply,
+        'accounts',
+        { workspace, type: 'account', id },
+        () => getAccount(db, workspace, id),
+        (a) => a.streamSeq,
+      );
       if (account === null) throw new NotFoundError(`account ${id} does not exist`);
       return account;
     },

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKPOINT_CHANNEL, createCursorCodec, type StreamRef } from '@flywheel/core';
+import {
+  CHECKPOINT_CHANNEL,
+  createCursorCodec,
+  createPgPool,
+  projectionLockName,
+  type StreamRef,
+} from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
 import { AGENTS_WORKSPACE, type DomainEvent, SessionPage, SessionSummary } from '@flywheel/schemas';
 import { sql } from 'kysely';
@@ -206,6 +212,30 @@ describe('read-your-writes', () => {
     expect(res.json<SessionPage>().items[0]?.id).toBe(id);
     const detail = await get(`/api/v1/sessions/${id}`);
     expect(detail.json()).toMatchObject({ id, status: 'Queued', prompt: 'read my write' });
+  });
+
+  it('never answers a detail older than its aggregate: a stale row is read again once projected', async () => {
+    const ref: StreamRef = { workspace: 'acme', type: 'session', id: 'ses_behind' };
+    const v = await append(ref, 0, requested('anthropic', 'wait for me'));
+    expect((await get(`/api/v1/sessions/ses_behind?consistentWith=${v}`)).json().status).toBe('Queued');
+    // Hold the projection's lock, as a replay swap does: the next commit is not projected yet.
+    const pool = createPgPool(ctx.databaseUrl, { max: 1 });
+    const lock = await pool.connect();
+    try {
+      await lock.query('select pg_advisory_lock(hashtextextended($1, 0))', [projectionLockName('sessions')]);
+      await append(ref, v, { type: 'SessionAssigned', data: { accountId: 'acc_b', attempt: 1 } });
+      const detail = get('/api/v1/sessions/ses_behind');
+      await new Promise((r) => setTimeout(r, 300));
+      await lock.query('select pg_advisory_unlock(hashtextextended($1, 0))', [
+        projectionLockName('sessions'),
+      ]);
+      const res = await detail;
+      expect(res.headers['x-consistency']).toBe('consistent');
+      expect(res.json()).toMatchObject({ id: 'ses_behind', status: 'Starting', accountId: 'acc_b' });
+    } finally {
+      lock.release();
+      await pool.end();
+    }
   });
 
   it('answers, marked stale, when the read model does not reach the sequence in time', async () => {

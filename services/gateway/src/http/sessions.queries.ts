@@ -24,7 +24,7 @@ const TAGS = ['sessions'];
  */
 export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const { cursors, consistent, versionOf, changes } = app.readModels;
+  const { cursors, consistent, detail, changes } = app.readModels;
   const pages = new PageCache(changes, 'sessions');
 
   app.get(
@@ -68,8 +68,14 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { workspace } = principalOf(request);
       const { id } = request.params;
-      await consistent(request, reply, 'sessions', await versionOf({ workspace, type: 'session', id }));
-      const session = await getSession(db, workspace, id);
+      const session = await detail(
+        request,
+        reply,
+        'sessions',
+        { workspace, type: 'session', id },
+        () => getSession(db, workspace, id),
+        (s) => s.streamSeq,
+      );
       if (session === null) throw new NotFoundError(`session ${id} does not exist`);
       return session;
     },
@@ -90,9 +96,18 @@ export const sessionsQueries: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { workspace } = principalOf(request);
       const { id } = request.params;
-      await consistent(request, reply, 'event-index', await versionOf({ workspace, type: 'session', id }));
-      const events = await getAggregateHistory(db, workspace, 'session', id);
-      if (events.length === 0) throw new NotFoundError(`session ${id} does not exist`);
+      const events = await detail(
+        request,
+        reply,
+        'event-index',
+        { workspace, type: 'session', id },
+        async () => {
+          const found = await getAggregateHistory(db, workspace, 'session', id);
+          return found.length === 0 ? null : found;
+        },
+        (found) => found.at(-1)!.seq,
+      );
+      if (events === null) throw new NotFoundError(`session ${id} does not exist`);
       return { id, events, streamSeq: events.at(-1)!.seq };
     },
   );

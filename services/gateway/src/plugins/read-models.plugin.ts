@@ -23,11 +23,6 @@ export interface ReadModels {
   /** Tells when a read model may have changed, for caches of rendered pages. */
   readonly changes: ChangeSource;
   /**
-   * An aggregate's version in the log, which a detail read must reflect; 0 (no wait) when
-   * NATS cannot say, so queries still answer from the read model during a NATS outage.
-   */
-  versionOf(ref: StreamRef): Promise<number>;
-  /**
    * Read-your-writes: waits (at most CONSISTENCY_WAIT_MS) until `projection` has applied
    * the highest of `?consistentWith=`, the `X-Consistent-With` header and `implied`, and
    * says in the `X-Consistency` header whether it got there.
@@ -38,6 +33,21 @@ export interface ReadModels {
     projection: ProjectionName,
     implied?: number,
   ): Promise<void>;
+  /**
+   * A detail read: the entity as of its aggregate's latest commit and at least the asked
+   * sequence, as `consistent` with the aggregate's version implied. The row is read while
+   * NATS is asked for that version: a row whose `seq` already reaches both was written by
+   * a batch whose checkpoint does too, so it answers at once; otherwise the read waits and
+   * is made again. Null when there is no such entity.
+   */
+  detail<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    projection: ProjectionName,
+    ref: StreamRef,
+    load: () => Promise<T | null>,
+    seq: (found: T) => number,
+  ): Promise<T | null>;
 }
 
 declare module 'fastify' {
@@ -60,32 +70,49 @@ function headerSeq(request: FastifyRequest): number | undefined {
   return Number(raw.trim());
 }
 
+/** The highest of `?consistentWith=` and `X-Consistent-With`; 0 when neither was given. */
+function askedSeq(request: FastifyRequest): number {
+  const asked = (request.query as { consistentWith?: number } | undefined)?.consistentWith ?? 0;
+  return Math.max(asked, headerSeq(request) ?? 0);
+}
+
 /** Cursors and read-your-writes for the query routes; one LISTEN connection per gateway. */
 export const readModelsPlugin = fp(
   async (app) => {
     const { config, eventStore } = app.deps;
     const watcher: CheckpointWatcher = await createCheckpointWatcher(config.databaseUrl, app.log);
     app.addHook('onClose', () => watcher.close());
+    /**
+     * An aggregate's version in the log, which a detail read must reflect; 0 (no wait) when
+     * NATS cannot say, so queries still answer from the read model during a NATS outage.
+     */
+    const versionOf = async (ref: StreamRef): Promise<number> => {
+      try {
+        return await eventStore.version(ref);
+      } catch (err) {
+        app.log.warn({ err }, 'cannot read an aggregate version; answering from the read model as it stands');
+        return 0;
+      }
+    };
+    const consistent: ReadModels['consistent'] = async (request, reply, projection, implied = 0) => {
+      const target = Math.max(askedSeq(request), implied);
+      if (target === 0) return;
+      const reached = await watcher.waitFor(projection, target, CONSISTENCY_WAIT_MS);
+      reply.header(CONSISTENCY_HEADER, reached ? 'consistent' : 'stale');
+    };
     app.decorate('readModels', {
       cursors: createCursorCodec(config.jwtSecret),
       changes: watcher,
-      async versionOf(ref) {
-        try {
-          return await eventStore.version(ref);
-        } catch (err) {
-          app.log.warn(
-            { err },
-            'cannot read an aggregate version; answering from the read model as it stands',
-          );
-          return 0;
+      consistent,
+      async detail(request, reply, projection, ref, load, seq) {
+        const asked = askedSeq(request);
+        const [version, found] = await Promise.all([versionOf(ref), load()]);
+        if (found !== null && version > 0 && seq(found) >= Math.max(asked, version)) {
+          reply.header(CONSISTENCY_HEADER, 'consistent');
+          return found;
         }
-      },
-      async consistent(request, reply, projection, implied = 0) {
-        const asked = (request.query as { consistentWith?: number } | undefined)?.consistentWith ?? 0;
-        const target = Math.max(asked, headerSeq(request) ?? 0, implied);
-        if (target === 0) return;
-        const reached = await watcher.waitFor(projection, target, CONSISTENCY_WAIT_MS);
-        reply.header(CONSISTENCY_HEADER, reached ? 'consistent' : 'stale');
+        await consistent(request, reply, projection, version);
+        return load();
       },
     } satisfies ReadModels);
   },
