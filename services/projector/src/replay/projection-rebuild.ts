@@ -47,8 +47,13 @@ interface AppendState {
 /** What one flush writes; taken synchronously so the next chunk can be folded while it is written. */
 export type PendingWrite = (client: pg.ClientBase) => Promise<void>;
 
-/** Rows kept in memory per state table between flushes; sessions that span flushes are rarely read back. */
-const CACHE_ROWS = 200_000;
+/**
+ * Rows kept in memory per state table between flushes; older ones are read back from the
+ * shadow when an event needs them. Far more than the sessions in flight at any point of a
+ * log, and small enough that the collector is not kept marking rows that are done
+ * (200,000 made a 1,000,000-event replay 6% slower).
+ */
+const CACHE_ROWS = 50_000;
 
 /**
  * Rebuilds one projection into its shadow tables. Folds messages with the same pure
