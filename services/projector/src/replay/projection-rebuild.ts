@@ -73,6 +73,7 @@ export class ProjectionRebuild {
   constructor(
     readonly feed: Feed<AnyMessage>,
     catalog: Catalog,
+    private readonly cacheRows = CACHE_ROWS,
   ) {
     this.specs = tableSpecs(feed.projection);
     for (const spec of feed.projection.tables) {
@@ -203,7 +204,7 @@ export class ProjectionRebuild {
       }
       t.dirty.clear();
       for (const k of t.entries.keys()) {
-        if (t.entries.size <= CACHE_ROWS) break;
+        if (t.entries.size <= this.cacheRows) break;
         t.entries.delete(k);
         t.evicted = true;
       }

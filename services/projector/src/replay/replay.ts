@@ -23,6 +23,11 @@ export interface ReplayDeps {
   readonly topology: Topology;
   readonly logger: Logger;
   readonly progress: ReplayProgress;
+  /**
+   * Memory against speed: messages folded between writes (20,000) and rows kept in memory
+   * per table (50,000). Tests make them small to take the paths a long log takes.
+   */
+  readonly limits?: { readonly flushMessages?: number; readonly cacheRows?: number };
 }
 
 export interface ReplayResult {
@@ -38,7 +43,7 @@ export interface ReplayResult {
 /** Messages decoded and folded together: few, so they die young, before the garbage collector has to copy them. */
 const CHUNK = 250;
 /** Messages folded between writes; a write is one COPY per table. */
-const FLUSH = 20_000;
+const FLUSH_MESSAGES = 20_000;
 /** Catch up outside the swap lock until this close to the head, so the live projector pauses briefly. */
 const NEAR_HEAD = 2_000;
 const SWAP_ATTEMPTS = 5;
@@ -69,6 +74,7 @@ export async function replay(
   names: readonly ProjectionName[] = PROJECTION_NAMES,
 ): Promise<ReplayResult> {
   const started = performance.now();
+  const flushMessages = deps.limits?.flushMessages ?? FLUSH_MESSAGES;
   const client = await deps.pool.connect();
   let shadows: ShadowTable[] = [];
   const sources: Source[] = [];
@@ -90,7 +96,7 @@ export async function replay(
       sources.push({
         reader: new StreamReader(deps.nats, stream),
         decoder: mine[0]!.decoder,
-        rebuilds: mine.map((f) => new ProjectionRebuild(f, catalog)),
+        rebuilds: mine.map((f) => new ProjectionRebuild(f, catalog, deps.limits?.cacheRows)),
         head: 0,
       });
     }
@@ -117,7 +123,7 @@ export async function replay(
           const chunk = raw.map((r) => decode(source.decoder, r));
           for (const r of source.rebuilds) await r.apply(client, chunk, written);
           folded += raw.length;
-          if (folded >= FLUSH) await flush();
+          if (folded >= flushMessages) await flush();
           messages += raw.length;
           deps.progress.advance(raw.length);
           // Buffered messages arrive through promises that are already resolved, so without
