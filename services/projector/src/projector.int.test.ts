@@ -162,6 +162,18 @@ describe('projector', () => {
     });
     // Postgres text cannot hold NUL: refused by the row check, not by a failing batch.
     const nul = await append(session('ses_nul'), requested('before\u0000after'));
+    // jsonb cannot hold an unpaired surrogate, nor can the dead letter keep it as JSON.
+    const surrogate = await append(session('ses_lone'), {
+      type: 'SessionRequested',
+      data: {
+        provider: 'anthropic',
+        prompt: 'lonely',
+        model: null,
+        requestedAccountId: null,
+        metadata: { note: 'half \ud800 a pair' },
+        maxAttempts: 3,
+      },
+    });
     const after = await append(session('ses_after'), requested('still projected'));
     await waitForProjections(ctx);
 
@@ -175,6 +187,7 @@ describe('projector', () => {
     expect(bySeq(junk)).toEqual(['accounts', 'agents', 'event-index', 'sessions']);
     expect(bySeq(orphan)).toEqual(['sessions']);
     expect(bySeq(nul).sort()).toEqual(['event-index', 'sessions']);
+    expect(bySeq(surrogate).sort()).toEqual(['event-index', 'sessions']);
     expect(letters.find((l) => l.stream_seq === orphan)?.error).toMatch(/never requested/);
     expect(letters.find((l) => l.stream_seq === nul && l.projection === 'sessions')?.error).toMatch(/NUL/);
 
@@ -184,7 +197,7 @@ describe('projector', () => {
     const status = await getProjectionStatus({ db: ctx.db, jsm: ctx.nats.jsm, topology: ctx.topology });
     expect(status.find((s) => s.name === 'sessions')).toMatchObject({
       lag: 0,
-      deadLetters: 3,
+      deadLetters: 4,
       stopped: false,
     });
     expect(after).toBeGreaterThan(nul);

@@ -8,6 +8,7 @@ import {
   upcastEventData,
 } from '@flywheel/schemas';
 import type { CommitMessage, OutputMessage } from '../projections/projection';
+import { jsonbProblem } from './table-catalog';
 
 const DECODER = new TextDecoder();
 
@@ -134,10 +135,12 @@ export function decode<M>(decoder: Decoder<M>, raw: RawMessage): Decoded<M> {
 
 /** A dead letter's payload: the message as JSON when it is JSON Postgres can store, else its text. */
 export function deadLetterPayload(raw: RawMessage): unknown {
-  // jsonb refuses NUL characters, escaped or not; keep such a message as plain text.
+  // jsonb refuses NUL characters, escaped or not, and unpaired surrogates; keep such a
+  // message as plain text (its escapes then stay text), or it could never be stored.
   const text = DECODER.decode(raw.data).replaceAll('\u0000', '\uFFFD');
   try {
-    if (!text.includes('\\u0000')) return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    if (jsonbProblem(JSON.stringify(value)) === null) return value;
   } catch {
     // Not JSON: stored as text below.
   }

@@ -56,6 +56,14 @@ const EARLIEST_TIME = Date.UTC(-4713, 10, 24);
 /** A `\uD800`–`\uDFFF` escape that JSON.stringify wrote for a lone surrogate (not an escaped backslash before `u`). */
 const LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
 
+/** What jsonb refuses in JSON text that `JSON.stringify` wrote, or null. */
+export function jsonbProblem(json: string): string | null {
+  // Only an escape can hold what jsonb refuses, and every escape starts with a backslash.
+  if (!json.includes('\\')) return null;
+  if (json.includes('\\u0000')) return 'contains a NUL character';
+  return LONE_SURROGATE.test(json) ? 'contains an unpaired surrogate' : null;
+}
+
 /** What is wrong with a non-null value for a column of each type, or null. */
 const PROBLEMS = {
   text: (value: unknown) => {
@@ -70,13 +78,7 @@ const PROBLEMS = {
   int8: (value: unknown) => (Number.isSafeInteger(value) ? null : 'is not a safe integer'),
   timestamptz: (value: unknown) =>
     value instanceof Date && value.getTime() >= EARLIEST_TIME ? null : 'is not a valid time',
-  jsonb: (value: unknown) => {
-    const json = JSON.stringify(value);
-    // Only an escape can hold what jsonb refuses, and every escape starts with a backslash.
-    if (!json.includes('\\')) return null;
-    if (json.includes('\\u0000')) return 'contains a NUL character';
-    return LONE_SURROGATE.test(json) ? 'contains an unpaired surrogate' : null;
-  },
+  jsonb: (value: unknown) => jsonbProblem(JSON.stringify(value)),
   _text: (value: unknown) =>
     Array.isArray(value) && value.every((v) => typeof v === 'string' && !v.includes('\u0000'))
       ? null
