@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Metadata, Provider } from '../common';
+import { Metadata, Provider, StorableText } from '../common';
 import { SubjectToken } from '../envelope';
 import { SESSION_STATUSES } from '../events/session.events';
 
@@ -10,8 +10,8 @@ export const DEFAULT_SESSION_ATTEMPTS = 3;
 export const StartSessionBody = z
   .strictObject({
     provider: Provider,
-    prompt: z.string().min(1, 'the prompt must not be empty').max(200_000),
-    model: z.string().min(1).max(100).optional(),
+    prompt: StorableText.min(1, 'the prompt must not be empty').max(200_000),
+    model: StorableText.min(1).max(100).optional(),
     accountId: SubjectToken.optional().describe('run only on this account'),
     metadata: Metadata.optional(),
   })
@@ -19,7 +19,9 @@ export const StartSessionBody = z
 export type StartSessionBody = z.infer<typeof StartSessionBody>;
 
 /** `POST /api/v1/sessions/:id/cancel`; the body is optional (Fastify gives null for none). */
-export const CancelSessionBody = z.strictObject({ reason: z.string().min(1).max(500).optional() }).nullish();
+export const CancelSessionBody = z
+  .strictObject({ reason: StorableText.min(1).max(500).optional() })
+  .nullish();
 
 export const SessionIdParams = z.strictObject({ id: SubjectToken });
 

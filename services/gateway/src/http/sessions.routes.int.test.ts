@@ -44,6 +44,22 @@ describe('sessions', () => {
     });
   });
 
+  it('refuses text the read models cannot store: 400 naming the field, nothing appended', async () => {
+    const before = (await ctx.nats.jsm.streams.info(ctx.topology.events.stream)).state.messages;
+    for (const [body, path] of [
+      [{ prompt: 'before\u0000after' }, 'body.prompt'],
+      [{ prompt: 'half \ud800 a pair' }, 'body.prompt'],
+      [{ metadata: { note: 'half \udc00 a pair' } }, 'body.metadata.note'],
+    ] as const) {
+      const res = await start(body);
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json().error.details.issues.map((i: { path: string }) => i.path)).toContain(path);
+    }
+    // A whole pair (an emoji) is text like any other.
+    expect((await start({ prompt: 'ship it 🚀' })).statusCode).toBe(202);
+    expect((await ctx.nats.jsm.streams.info(ctx.topology.events.stream)).state.messages).toBe(before + 1);
+  });
+
   it('pins a session to an account of the same provider, and refuses a mismatched one', async () => {
     const admin = { authorization: `Bearer ${await t.token('admin', 'acme')}` };
     const acc = (
