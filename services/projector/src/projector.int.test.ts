@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AppendOptions,
+  buildCommit,
   createCursorCodec,
   createLogger,
   createPgPool,
@@ -162,18 +163,21 @@ describe('projector', () => {
     });
     // Postgres text cannot hold NUL: refused by the row check, not by a failing batch.
     const nul = await append(session('ses_nul'), requested('before\u0000after'));
-    // jsonb cannot hold an unpaired surrogate, nor can the dead letter keep it as JSON.
-    const surrogate = await append(session('ses_lone'), {
-      type: 'SessionRequested',
-      data: {
-        provider: 'anthropic',
-        prompt: 'lonely',
-        model: null,
-        requestedAccountId: null,
-        metadata: { note: 'half \ud800 a pair' },
-        maxAttempts: 3,
-      },
+    // jsonb cannot hold an unpaired surrogate, nor can the dead letter keep it as JSON. The
+    // event store refuses to append one, so it comes as another writer might have put it.
+    const id = randomUUID();
+    const commit = buildCommit(session('ses_lone'), [requested('lonely')], {
+      commandId: id,
+      correlationId: id,
+      actor: { kind: 'user', id: 'u1' },
+      now: new Date('2026-02-01T10:00:00Z'),
     });
+    const surrogate = (
+      await ctx.nats.js.publish(
+        ctx.topology.eventSubject('acme', 'session', 'ses_lone'),
+        JSON.stringify(commit).replace('"metadata":{}', '"metadata":{"note":"half \\ud800 a pair"}'),
+      )
+    ).seq;
     const after = await append(session('ses_after'), requested('still projected'));
     await waitForProjections(ctx);
 
@@ -187,7 +191,7 @@ describe('projector', () => {
     expect(bySeq(junk)).toEqual(['accounts', 'agents', 'event-index', 'sessions']);
     expect(bySeq(orphan)).toEqual(['sessions']);
     expect(bySeq(nul).sort()).toEqual(['event-index', 'sessions']);
-    expect(bySeq(surrogate).sort()).toEqual(['event-index', 'sessions']);
+    expect(bySeq(surrogate)).toEqual(['accounts', 'agents', 'event-index', 'sessions']);
     expect(letters.find((l) => l.stream_seq === orphan)?.error).toMatch(/never requested/);
     expect(letters.find((l) => l.stream_seq === nul && l.projection === 'sessions')?.error).toMatch(/NUL/);
 
