@@ -36,6 +36,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How soon the checkpoint follows batches that changed nothing (see `settle`). */
 const SETTLE_MS = 10;
+/** How long an ack may wait to go with later ones (see `acknowledge`). */
+const ACK_MS = 20;
 
 /** `skipped`: the batch changed no row, so nothing was written; its checkpoint waits for `settle`. */
 type Outcome = 'committed' | 'moved' | 'skipped';
@@ -53,6 +55,9 @@ export class ProjectionRunner {
   private folded = 0;
   /** The last message folded and not yet acked: acks follow the committed checkpoint. */
   private unacked: JsMsg | null = null;
+  /** The last message committed and not yet acked; acks are sent at most every ACK_MS. */
+  private ackable: JsMsg | null = null;
+  private ackTimer: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
   private settleDue = false;
   private readonly queue: JsMsg[] = [];
@@ -102,6 +107,7 @@ export class ProjectionRunner {
     this.queue.length = 0;
     this.folded = this.checkpoint;
     this.unacked = null;
+    this.ackable = null;
     await positionConsumer(
       this.deps.nats.jsm,
       this.feed.stream,
@@ -142,6 +148,8 @@ export class ProjectionRunner {
     await this.settle().catch((err: Error) =>
       this.logger.warn({ err }, 'could not commit the checkpoint while stopping'),
     );
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.sendAck();
   }
 
   /**
@@ -173,14 +181,29 @@ export class ProjectionRunner {
     }, SETTLE_MS);
   }
 
-  /** Acks the last message folded once its checkpoint is committed (acks are cumulative). */
+  /**
+   * Acks the last message folded once its checkpoint is committed (acks are cumulative),
+   * within ACK_MS: each ack is a write that wakes NATS, and under load a batch commits
+   * every millisecond or two. A late ack costs nothing: start-up positions the consumer
+   * at the Postgres checkpoint, and redeliveries are skipped by sequence.
+   */
   private acknowledge(): void {
     if (this.folded > this.checkpoint) {
       this.scheduleSettle();
-      return;
+    } else if (this.unacked !== null) {
+      this.ackable = this.unacked;
+      this.unacked = null;
     }
-    this.unacked?.ack();
-    this.unacked = null;
+    if (this.ackable === null) return;
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = null;
+      this.sendAck();
+    }, ACK_MS);
+  }
+
+  private sendAck(): void {
+    this.ackable?.ack();
+    this.ackable = null;
   }
 
   /** After the checkpoint moved under a batch: false when it went back and reading starts over. */
