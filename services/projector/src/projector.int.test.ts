@@ -207,6 +207,43 @@ describe('projector', () => {
     expect(after).toBeGreaterThan(nul);
   });
 
+  it('dead-letters a second request for a session, though it writes new sessions unread', async () => {
+    await append(session('ses_dup'), requested('the first'));
+    await waitForProjections(ctx);
+    // Another writer's commit requesting it again (the event store would refuse it), then a new one.
+    const id = randomUUID();
+    const again = buildCommit(session('ses_dup'), [requested('the second')], {
+      commandId: id,
+      correlationId: id,
+      actor: { kind: 'user', id: 'u1' },
+      now: new Date('2026-02-01T10:00:00Z'),
+    });
+    const dup = (
+      await ctx.nats.js.publish(
+        ctx.topology.eventSubject('acme', 'session', 'ses_dup'),
+        JSON.stringify(again),
+      )
+    ).seq;
+    await append(session('ses_dup_next'), requested('the next'));
+    await waitForProjections(ctx);
+    const letters = await ctx.db
+      .selectFrom('dead_letters')
+      .select(['projection', 'error'])
+      .where('stream_seq', '=', dup)
+      .execute();
+    expect(letters).toEqual([{ projection: 'sessions', error: expect.stringMatching(/requested twice/) }]);
+    const rows = await ctx.db
+      .selectFrom('sessions')
+      .select(['id', 'prompt'])
+      .where('id', 'in', ['ses_dup', 'ses_dup_next'])
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { id: 'ses_dup', prompt: 'the first' },
+      { id: 'ses_dup_next', prompt: 'the next' },
+    ]);
+  });
+
   it('retries a message Postgres refuses a bounded number of times, then dead-letters it', async () => {
     await sql`alter table sessions add constraint test_no_evil check (model is distinct from 'evil')`.execute(
       ctx.db,

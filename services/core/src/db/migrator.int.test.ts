@@ -55,7 +55,12 @@ it('gives sessions projected before 0005 the list item the projector writes', as
   await migrateToLatest(ctx.db);
   await rollback(ctx.db);
   await rollback(ctx.db);
-  expect(await pendingMigrations(ctx.db)).toEqual(['0005-session-items', '0006-checkpoint-advance']);
+  await rollback(ctx.db);
+  expect(await pendingMigrations(ctx.db)).toEqual([
+    '0005-session-items',
+    '0006-checkpoint-advance',
+    '0007-expect-created',
+  ]);
   const at = new Date('2026-03-01T12:00:00.123Z');
   const row = {
     workspace: 'w',

@@ -1,6 +1,6 @@
 import type { Projection, Row, RowKey, RowView, TableSpec } from '../projections/projection';
 import { copyTime, textArray } from './copy-format';
-import { type DeadLetter, type FoldResult, keyString } from './fold';
+import { type DeadLetter, type FoldResult, keyString, type StateEntry } from './fold';
 import { ident } from './sql';
 import type { Catalog, Column, ColumnType } from './table-catalog';
 
@@ -67,14 +67,20 @@ export function viewOf(tables: readonly TableSpec[], results: readonly (readonly
   return { get: (table, key) => loaded.get(table)?.get(keyString(key)) };
 }
 
+/** SQLSTATE of `fw_expect_created` when a row the batch created unread already existed. */
+export const CREATED_EXISTED = 'FW002';
+
 /**
  * The statements that write a folded batch: deletes and upserts for state tables,
- * `on conflict do nothing` inserts for append tables (a redelivered chunk keeps its first row).
+ * `on conflict do nothing` inserts for append tables (a redelivered chunk keeps its first
+ * row). Rows `created` unread (`batchReads`) are inserted only if absent, and the batch
+ * fails with FW002 (migration 0007) unless every one was.
  */
 export function writeStatements(
   catalog: Catalog,
   projection: Projection<unknown>,
   fold: FoldResult,
+  created: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): string[] {
   const out: string[] = [];
   for (const spec of projection.tables) {
@@ -91,7 +97,16 @@ export function writeStatements(
     const entries = [...(fold.state.get(spec.name)?.values() ?? [])];
     const deleted = entries.filter((e) => e.row === null).map((e) => e.key);
     if (deleted.length > 0) out.push(`delete from ${ident(spec.name)} where ${keysIn(spec, deleted)}`);
-    const rows = entries.flatMap((e) => (e.row === null ? [] : [e.row]));
+    const fresh = created.get(spec.name);
+    const isFresh = (e: StateEntry) => fresh?.has(keyString(e.key)) === true;
+    const news = entries.flatMap((e) => (e.row !== null && isFresh(e) ? [e.row] : []));
+    if (news.length > 0) {
+      out.push(
+        `with inserted as (${insert(news)} on conflict do nothing returning 1)
+         select fw_expect_created(${quote(spec.name)}, (select count(*) from inserted), ${news.length})`,
+      );
+    }
+    const rows = entries.flatMap((e) => (e.row !== null && !isFresh(e) ? [e.row] : []));
     if (rows.length > 0) {
       const updates = columns
         .filter((c) => !spec.key.includes(c.name))

@@ -154,26 +154,50 @@ export function foldBatch<M>(
   return { state, appends, deadLetters };
 }
 
-/** The keys each state table must be read for before `batch` can be folded. */
-export function keysToRead<M>(
+/** What a batch must read before it is folded, and the rows it creates unread (by `keyString`). */
+export interface BatchReads {
+  readonly read: Map<string, RowKey[]>;
+  readonly created: Map<string, Set<string>>;
+}
+
+/**
+ * The keys each state table must be read for before `batch` can be folded. With
+ * `assumeCreated`, a key a message creates (`Projection.creates`) is not read unless an
+ * earlier message of the batch asked for it; it is listed in `created` instead.
+ */
+export function batchReads<M>(
   projection: Projection<M>,
   batch: readonly Decoded<M>[],
-): Map<string, RowKey[]> {
-  const byTable = new Map<string, Map<string, RowKey>>();
+  assumeCreated: boolean,
+): BatchReads {
+  const read = new Map<string, Map<string, RowKey>>();
+  const created = new Map<string, Set<string>>();
+  const known = (table: string, k: string) => read.get(table)?.has(k) || created.get(table)?.has(k);
   for (const d of batch) {
     if (!('message' in d)) continue;
     let reads: ReturnType<Projection<M>['reads']>;
+    let creates: ReturnType<Projection<M>['reads']>;
     try {
       reads = projection.reads(d.message);
+      creates = assumeCreated ? (projection.creates?.(d.message) ?? []) : [];
     } catch {
       // `apply` meets the same problem and dead-letters the message.
       continue;
     }
+    for (const [table, key] of creates) {
+      const k = keyString(key);
+      if (known(table, k)) continue;
+      const keys = created.get(table) ?? new Set<string>();
+      created.set(table, keys);
+      keys.add(k);
+    }
     for (const [table, key] of reads) {
-      const keys = byTable.get(table) ?? new Map<string, RowKey>();
-      byTable.set(table, keys);
-      keys.set(keyString(key), key);
+      const k = keyString(key);
+      if (known(table, k)) continue;
+      const keys = read.get(table) ?? new Map<string, RowKey>();
+      read.set(table, keys);
+      keys.set(k, key);
     }
   }
-  return new Map([...byTable].map(([t, keys]) => [t, [...keys.values()]]));
+  return { read: new Map([...read].map(([t, keys]) => [t, [...keys.values()]])), created };
 }

@@ -2,10 +2,16 @@ import type { Logger, NatsHandle } from '@flywheel/core';
 import { projectionConsumerName } from '@flywheel/core';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { deadLetterStatement, readStatements, viewOf, writeStatements } from '../engine/batch-sql';
+import {
+  CREATED_EXISTED,
+  deadLetterStatement,
+  readStatements,
+  viewOf,
+  writeStatements,
+} from '../engine/batch-sql';
 import { CHECKPOINT_MOVED, openBatch, readCheckpoint } from '../engine/checkpoints';
 import { type Decoded, deadLetterPayload, type RawMessage } from '../engine/decode';
-import { type DeadLetter, type FoldResult, foldBatch, keysToRead } from '../engine/fold';
+import { batchReads, type DeadLetter, type FoldResult, foldBatch } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
 import { type Catalog, checkRow } from '../engine/table-catalog';
 import type { AnyMessage, Feed } from '../projections';
@@ -39,8 +45,11 @@ const SETTLE_MS = 10;
 /** How long an ack may wait to go with later ones (see `acknowledge`). */
 const ACK_MS = 20;
 
-/** `skipped`: the batch changed no row, so nothing was written; its checkpoint waits for `settle`. */
-type Outcome = 'committed' | 'moved' | 'skipped';
+/**
+ * `skipped`: the batch changed no row, so nothing was written; its checkpoint waits for
+ * `settle`. `existed`: a row it created unread was there after all; nothing was written.
+ */
+type Outcome = 'committed' | 'moved' | 'skipped' | 'existed';
 
 /**
  * Runs one projection: pulls its durable consumer, applies whatever has arrived as one
@@ -250,6 +259,7 @@ export class ProjectionRunner {
     const { fresh, lost } = await this.pending(taken);
     const decoded = fresh.map((m) => this.deps.decode({ seq: m.seq, subject: m.subject, data: m.data }));
     let isolating = false;
+    let assumeCreated = true;
     const refusals = new Map<number, Error[]>();
     for (let failures = 0; !this.stopped; ) {
       const remaining = decoded.filter((d) => d.seq > this.folded);
@@ -260,9 +270,11 @@ export class ProjectionRunner {
       const letters =
         isolating && refused.length >= MAX_WRITE_ATTEMPTS ? [this.refusedLetter(batch[0]!, refused)] : [];
       try {
+        const outcome = await this.commit(batch.at(-1)!.seq, batch, letters, assumeCreated);
         // Someone else moved the checkpoint (a replay swap): re-read it and keep what is ahead.
-        if ((await this.commit(batch.at(-1)!.seq, batch, letters)) === 'moved' && !(await this.reread()))
-          return;
+        if (outcome === 'moved' && !(await this.reread())) return;
+        // Apply the batch again, reading every row first.
+        if (outcome === 'existed') assumeCreated = false;
         failures = 0;
       } catch (err) {
         const kind = classifyWriteFailure(err);
@@ -312,19 +324,23 @@ export class ProjectionRunner {
    * Applies a batch (none: only moves the checkpoint) and moves the checkpoint to `to`, in
    * one transaction sent as at most two multi-statement queries: open (lock, checkpoint
    * compare-and-set) and read the rows the batch needs; fold; write and commit. A batch that
-   * reads nothing is one query, and one that changes nothing is not sent (`skipped`). A
+   * reads nothing is one query, and one that changes nothing is not sent (`skipped`). With
+   * `assumeCreated`, rows the batch creates are not read (a burst of new sessions is one
+   * query); if one existed, nothing is written (`existed`) and the caller reads next time. A
    * moved checkpoint fails the transaction before any write (FW001).
    */
   private async commit(
     to: number,
     batch: readonly Decoded<AnyMessage>[],
     forced: readonly DeadLetter[] = [],
+    assumeCreated = false,
   ): Promise<Outcome> {
     const { projection } = this.feed;
     const dead = new Set(forced.map((l) => l.streamSeq));
     const live = batch.filter((d) => !dead.has(d.seq));
     const check = (t: string, r: Row) => checkRow(this.deps.catalog, t, r);
-    const reads = readStatements(projection, keysToRead(projection, live));
+    const { read, created } = batchReads(projection, live, assumeCreated);
+    const reads = readStatements(projection, read);
     let fold = reads.sql.length === 0 ? foldBatch(projection, live, NOTHING_READ, check) : null;
     if (batch.length > 0 && forced.length === 0 && fold !== null && changesNothing(fold)) {
       this.folded = to;
@@ -345,7 +361,7 @@ export class ProjectionRunner {
         fold = foldBatch(projection, live, base, check);
       }
       const letters = [...fold.deadLetters, ...forced];
-      statements.push(...writeStatements(this.deps.catalog, projection, fold));
+      statements.push(...writeStatements(this.deps.catalog, projection, fold, created));
       const lettered = deadLetterStatement(letters);
       if (lettered !== null) statements.push(lettered);
       statements.push('commit');
@@ -358,7 +374,9 @@ export class ProjectionRunner {
       return 'committed';
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
-      if ((err as { code?: string }).code === CHECKPOINT_MOVED) return 'moved';
+      const code = (err as { code?: string }).code;
+      if (code === CHECKPOINT_MOVED) return 'moved';
+      if (code === CREATED_EXISTED) return 'existed';
       broken = err as Error;
       throw err;
     } finally {

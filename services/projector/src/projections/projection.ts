@@ -55,5 +55,12 @@ export interface Projection<M> {
   readonly name: ProjectionName;
   readonly tables: readonly TableSpec[];
   reads(message: M): readonly (readonly [table: string, key: RowKey])[];
+  /**
+   * Of the rows `reads` names, those the message creates and which the log's own rules say
+   * cannot exist yet (a session's first commit: appended at version 0). The live projector
+   * does not read them; it inserts them only if absent and, should one exist after all,
+   * applies the batch again reading first, so `apply` still sees and refuses it.
+   */
+  creates?(message: M): readonly (readonly [table: string, key: RowKey])[];
   apply(message: M, rows: RowView): readonly RowChange[];
 }

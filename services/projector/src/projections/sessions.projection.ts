@@ -164,6 +164,8 @@ export const sessionsProjection: Projection<CommitMessage> = {
   name: 'sessions',
   tables: [{ name: TABLE, key: ['workspace', 'id'], mode: 'state' }],
   reads: (m) => (isSessionCommit(m) ? [[TABLE, keyOf(m)]] : []),
+  // A session's first commit is appended at version 0, and only it requests the session.
+  creates: (m) => (m.events[0]?.type === 'SessionRequested' ? [[TABLE, keyOf(m)]] : []),
   apply(m, rows) {
     if (!isSessionCommit(m)) return [];
     let row = rows.get(TABLE, keyOf(m)) as FoldedSession | undefined;
