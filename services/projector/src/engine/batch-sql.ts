@@ -1,6 +1,6 @@
 import type { Projection, Row, RowKey, RowView, TableSpec } from '../projections/projection';
 import { copyTime, textArray } from './copy-format';
-import { type DeadLetter, type FoldResult, keyString, type StateEntry } from './fold';
+import { type DeadLetter, type FoldResult, finalRow, keyString, type StateEntry } from './fold';
 import { ident } from './sql';
 import type { Catalog, Column, ColumnType } from './table-catalog';
 
@@ -99,14 +99,14 @@ export function writeStatements(
     if (deleted.length > 0) out.push(`delete from ${ident(spec.name)} where ${keysIn(spec, deleted)}`);
     const fresh = created.get(spec.name);
     const isFresh = (e: StateEntry) => fresh?.has(keyString(e.key)) === true;
-    const news = entries.flatMap((e) => (e.row !== null && isFresh(e) ? [e.row] : []));
+    const news = entries.flatMap((e) => (e.row !== null && isFresh(e) ? [finalRow(spec, e.row)] : []));
     if (news.length > 0) {
       out.push(
         `with inserted as (${insert(news)} on conflict do nothing returning 1)
          select fw_expect_created(${quote(spec.name)}, (select count(*) from inserted), ${news.length})`,
       );
     }
-    const rows = entries.flatMap((e) => (e.row !== null && !isFresh(e) ? [e.row] : []));
+    const rows = entries.flatMap((e) => (e.row !== null && !isFresh(e) ? [finalRow(spec, e.row)] : []));
     if (rows.length > 0) {
       const updates = columns
         .filter((c) => !spec.key.includes(c.name))

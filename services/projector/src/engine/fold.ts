@@ -40,6 +40,16 @@ export function rowKeyString(spec: TableSpec): (row: Row) => string {
   return new Function('row', `return ${parts};`) as (row: Row) => string;
 }
 
+/** The row as written: with its derived column (`TableSpec.derived`) computed from it. */
+export function finalRow(spec: TableSpec, row: Row): Row {
+  return spec.derived === undefined ? row : { ...row, [spec.derived.column]: spec.derived.compute(row) };
+}
+
+/** Each table's derived column, for the row check to skip. */
+export function derivedColumns(projection: Projection<unknown>): Map<string, string> {
+  return new Map(projection.tables.flatMap((t) => (t.derived ? [[t.name, t.derived.column] as const] : [])));
+}
+
 /** The key `keyString` joined, split again; exact because a stored key never contains NUL (the row check refuses it). */
 export const splitKey = (key: string): RowKey => key.split('\u0000');
 

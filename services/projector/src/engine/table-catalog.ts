@@ -113,8 +113,9 @@ const checks = new WeakMap<Catalog, Map<string, RowCheck>>();
 /**
  * Checks a row against its table's columns before it is written, so that a value Postgres
  * would refuse fails only the message that produced it (dead-lettered), not the batch.
+ * `derived` names the table's derived column (`TableSpec.derived`), computed at write time.
  */
-export function checkRow(catalog: Catalog, table: string, row: Row): void {
+export function checkRow(catalog: Catalog, table: string, row: Row, derived?: string): void {
   let byTable = checks.get(catalog);
   if (byTable === undefined) {
     byTable = new Map();
@@ -124,7 +125,10 @@ export function checkRow(catalog: Catalog, table: string, row: Row): void {
   if (check === undefined) {
     const columns = catalog.get(table);
     if (columns === undefined) throw new ProjectionError(`no table ${table}`);
-    check = rowCheck(table, columns);
+    check = rowCheck(
+      table,
+      columns.filter((c) => c.name !== derived),
+    );
     byTable.set(table, check);
   }
   const problem = check(row);

@@ -11,7 +11,7 @@ import {
 } from '../engine/batch-sql';
 import { CHECKPOINT_MOVED, openBatch, readCheckpoint } from '../engine/checkpoints';
 import { type Decoded, deadLetterPayload, type RawMessage } from '../engine/decode';
-import { batchReads, type DeadLetter, type FoldResult, foldBatch } from '../engine/fold';
+import { batchReads, type DeadLetter, derivedColumns, type FoldResult, foldBatch } from '../engine/fold';
 import { classifyWriteFailure } from '../engine/pg-errors';
 import { type Catalog, checkRow } from '../engine/table-catalog';
 import type { AnyMessage, Feed } from '../projections';
@@ -76,12 +76,14 @@ export class ProjectionRunner {
   private loop: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
   private readonly durable: string;
+  private readonly derived: Map<string, string>;
 
   constructor(
     private readonly deps: RunnerDeps,
     private readonly feed: Feed<AnyMessage>,
   ) {
     this.durable = projectionConsumerName(feed.projection.name);
+    this.derived = derivedColumns(feed.projection);
     this.logger = deps.logger.child({ projection: feed.projection.name });
   }
 
@@ -338,7 +340,7 @@ export class ProjectionRunner {
     const { projection } = this.feed;
     const dead = new Set(forced.map((l) => l.streamSeq));
     const live = batch.filter((d) => !dead.has(d.seq));
-    const check = (t: string, r: Row) => checkRow(this.deps.catalog, t, r);
+    const check = (t: string, r: Row) => checkRow(this.deps.catalog, t, r, this.derived.get(t));
     const { read, created } = batchReads(projection, live, assumeCreated);
     const reads = readStatements(projection, read);
     let fold = reads.sql.length === 0 ? foldBatch(projection, live, NOTHING_READ, check) : null;

@@ -19,6 +19,12 @@ export interface TableSpec {
   readonly mode: TableMode;
   /** Append tables only: true when the key contains the stream sequence, so it can never repeat. */
   readonly keyIsUnique?: boolean;
+  /**
+   * State tables only: a column computed from a row's final state when the row is written
+   * (the session list item), rather than by `apply` for every message that changes the row.
+   * `apply` leaves it out and the row check skips it; `compute` must give what the column takes.
+   */
+  readonly derived?: { readonly column: string; readonly compute: (row: Row) => unknown };
 }
 
 /** What applying one message does to one row. */

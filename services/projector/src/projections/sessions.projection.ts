@@ -10,7 +10,7 @@ import type { Selectable } from 'kysely';
 import type { CommitMessage, Projection, Row, RowKey } from './projection';
 
 export type SessionRow = Selectable<Database['sessions']>;
-/** A session row while events are folded into it; its `item` is computed once at the end. */
+/** A session row while events are folded into it; its `item` is derived when it is written. */
 type FoldedSession = SessionItemSource & { item?: string };
 
 const TABLE = 'sessions';
@@ -47,7 +47,7 @@ function transition(row: FoldedSession, stored: StoredEvent, at: Date, status: S
 
 const eta = (value: string | null) => (value === null ? null : new Date(value));
 
-/** Folds one event into a session row; pure. The row's `item` is left as it was (see `withItem`). */
+/** Folds one event into a session row; pure. The row's `item` is left as it was (see `derived`). */
 export function applySessionEvent(row: FoldedSession | undefined, stored: StoredEvent): FoldedSession {
   const at = new Date(stored.at);
   const event = { type: stored.type, data: stored.data } as DomainEvent;
@@ -150,19 +150,21 @@ export function applySessionEvent(row: FoldedSession | undefined, stored: Stored
   }
 }
 
-/** The row with its list item computed from its final state. */
-export function withItem(row: FoldedSession): SessionRow {
-  row.item = sessionItemJson(row);
-  return row as SessionRow;
-}
-
 const keyOf = (m: CommitMessage): RowKey => [m.events[0]!.workspace, m.events[0]!.aggregate.id];
 const isSessionCommit = (m: CommitMessage) => m.events[0]?.aggregate.type === 'session';
 
 /** `sessions`: one row per session with its status, account, agent, attempts and timestamps. */
 export const sessionsProjection: Projection<CommitMessage> = {
   name: 'sessions',
-  tables: [{ name: TABLE, key: ['workspace', 'id'], mode: 'state' }],
+  tables: [
+    {
+      name: TABLE,
+      key: ['workspace', 'id'],
+      mode: 'state',
+      // Once per row written, not per commit: a replay folds several commits into most rows.
+      derived: { column: 'item', compute: (row) => sessionItemJson(row as unknown as SessionItemSource) },
+    },
+  ],
   reads: (m) => (isSessionCommit(m) ? [[TABLE, keyOf(m)]] : []),
   // A session's first commit is appended at version 0, and only it requests the session.
   creates: (m) => (m.events[0]?.type === 'SessionRequested' ? [[TABLE, keyOf(m)]] : []),
@@ -170,6 +172,6 @@ export const sessionsProjection: Projection<CommitMessage> = {
     if (!isSessionCommit(m)) return [];
     let row = rows.get(TABLE, keyOf(m)) as FoldedSession | undefined;
     for (const e of m.events) row = applySessionEvent(row, e);
-    return [{ op: 'put', table: TABLE, row: withItem(row!) as Row }];
+    return [{ op: 'put', table: TABLE, row: row as Row }];
   },
 };

@@ -3,6 +3,8 @@ import { type CopyEncoder, copyEncoder } from '../engine/copy-format';
 import type { Decoded } from '../engine/decode';
 import {
   type DeadLetter,
+  derivedColumns,
+  finalRow,
   isDeadLetter,
   keyString,
   projectMessage,
@@ -98,7 +100,8 @@ export class ProjectionRebuild {
     this.view = {
       get: (table, key) => this.tables.get(table)?.entries.get(keyString(key)) ?? undefined,
     };
-    this.check = (table, row) => checkRow(catalog, table, row);
+    const derived = derivedColumns(feed.projection);
+    this.check = (table, row) => checkRow(catalog, table, row, derived.get(table));
   }
 
   get name() {
@@ -198,7 +201,7 @@ export class ProjectionRebuild {
           t.stored.delete(k);
         } else {
           t.entries.set(k, row);
-          text.add(t.encode(row));
+          text.add(t.encode(finalRow(t.spec, row)));
           t.stored.add(k);
         }
       }
