@@ -14,10 +14,11 @@ import { loadCatalog } from '../engine/table-catalog';
 import { type AnyMessage, feedsFor } from '../projections';
 import type { ReplayProgress } from './progress-bar';
 import { ProjectionRebuild } from './projection-rebuild';
-import { createShadow, dropShadow, indexShadow, type ShadowTable, swapShadow } from './shadow-tables';
+import { createShadow, dropShadow, indexShadows, type ShadowTable, swapShadow } from './shadow-tables';
 import { StreamReader } from './stream-reader';
 
 export interface ReplayDeps {
+  /** Two connections at least: indexes are built on two at once. */
   readonly pool: pg.Pool;
   readonly nats: NatsHandle;
   readonly topology: Topology;
@@ -146,7 +147,12 @@ export async function replay(
     );
     for (const [i, s] of sources.entries()) await pump(s, targets[i]!.last);
     deps.progress.note(`building indexes on ${shadows.length} tables`);
-    for (const s of shadows) await indexShadow(client, s);
+    const helper = await deps.pool.connect();
+    try {
+      await indexShadows([client, helper], shadows);
+    } finally {
+      helper.release();
+    }
 
     // Catch up with what arrived meanwhile, outside any lock.
     for (;;) {

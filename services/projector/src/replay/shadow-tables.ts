@@ -60,10 +60,26 @@ export async function createShadow(client: pg.ClientBase, table: string): Promis
   return { table, primaryKey: primary.name, indexes };
 }
 
-/** Builds the secondary indexes on a loaded shadow. */
-export async function indexShadow(client: pg.ClientBase, shadow: ShadowTable): Promise<void> {
-  for (const i of shadow.indexes) await client.query(i.create);
-  await client.query(`analyze ${ident(shadowName(shadow.table))}`);
+/**
+ * Builds the secondary indexes on loaded shadows and analyzes them, each statement on
+ * whichever of `clients` is free: the builds are Postgres's work alone (the replay waits),
+ * and one index at a time left a core idle for seconds (1,000,000 events: 3.7 s on one
+ * connection, the event index's two indexes 2.2 s of it).
+ */
+export async function indexShadows(
+  clients: readonly pg.ClientBase[],
+  shadows: readonly ShadowTable[],
+): Promise<void> {
+  const statements = [
+    ...shadows.flatMap((s) => s.indexes.map((i) => i.create)),
+    ...shadows.map((s) => `analyze ${ident(shadowName(s.table))}`),
+  ];
+  let next = 0;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < statements.length) await client.query(statements[next++]!);
+    }),
+  );
 }
 
 /**
