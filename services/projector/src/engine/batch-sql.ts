@@ -1,7 +1,8 @@
+import type pg from 'pg';
 import type { Projection, Row, RowKey, RowView, TableSpec } from '../projections/projection';
 import { copyTime, textArray } from './copy-format';
 import { type DeadLetter, type FoldResult, finalRow, keyString, type StateEntry } from './fold';
-import { ident } from './sql';
+import { ident, keysIn, quote } from './sql';
 import type { Catalog, Column, ColumnType } from './table-catalog';
 
 /*
@@ -11,16 +12,6 @@ import type { Catalog, Column, ColumnType } from './table-catalog';
  * the statements, are what a batch waits for. Every value is either a checked number or
  * boolean, or quoted by `quote`; rows reach here only after the catalog's row check.
  */
-
-/**
- * Text as an SQL string literal, right whatever `standard_conforming_strings` says (as pg's
- * `escapeLiteral`). NUL would end the query text early; Postgres text cannot hold it anyway.
- */
-export function quote(s: string): string {
-  if (s.includes('\u0000')) throw new Error('an SQL literal cannot hold a NUL character');
-  const body = s.includes("'") ? s.replaceAll("'", "''") : s;
-  return s.includes('\\') ? ` E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
-}
 
 const LITERALS: Record<ColumnType, (v: never) => string> = {
   text: (v: string) => quote(v),
@@ -42,27 +33,43 @@ export function rowTuple(columns: readonly Column[], row: Row): string {
   return `${out})`;
 }
 
-const keyTuple = (key: RowKey) => `(${key.map(quote).join(', ')})`;
-const keysIn = (spec: TableSpec, keys: readonly RowKey[]) =>
-  `(${spec.key.map(ident).join(', ')}) in (values ${keys.map(keyTuple).join(', ')})`;
+/** The rows a batch reads: one `select` per state table, in `projection.tables` order. */
+export interface RowReads {
+  readonly tables: readonly TableSpec[];
+  readonly sql: readonly string[];
+}
 
-/** One `select` per state table the batch reads, in `projection.tables` order, with the tables they read. */
+/** Maps a projection's table name to the table actually read (a replay reads its shadows). */
+export type TableName = (table: string) => string;
+
 export function readStatements(
   projection: Projection<unknown>,
   keys: ReadonlyMap<string, readonly RowKey[]>,
-): { readonly tables: readonly TableSpec[]; readonly sql: readonly string[] } {
+  name: TableName = (t) => t,
+): RowReads {
   const tables = projection.tables.filter((t) => t.mode === 'state' && (keys.get(t.name)?.length ?? 0) > 0);
   return {
     tables,
-    sql: tables.map((t) => `select * from ${ident(t.name)} where ${keysIn(t, keys.get(t.name)!)}`),
+    sql: tables.map((t) => `select * from ${ident(name(t.name))} where ${keysIn(t.key, keys.get(t.name)!)}`),
   };
 }
 
-/** The rows `readStatements` returned (one result per table read), as a view by key. */
-export function viewOf(tables: readonly TableSpec[], results: readonly (readonly Row[])[]): RowView {
+/**
+ * The rows `reads` returned, as a view by key. `results` are those of a multi-statement
+ * query that ends with the reads (pg answers one result, not a list, for one statement).
+ */
+export function viewOf(
+  reads: RowReads,
+  results: pg.QueryResult<Row> | readonly pg.QueryResult<Row>[],
+): RowView {
+  const all = (Array.isArray(results) ? results : [results]) as readonly pg.QueryResult<Row>[];
+  const mine = all.slice(all.length - reads.sql.length);
   const loaded = new Map<string, Map<string, Row>>();
-  for (const [i, spec] of tables.entries()) {
-    loaded.set(spec.name, new Map(results[i]!.map((r) => [keyString(spec.key.map((c) => String(r[c]))), r])));
+  for (const [i, spec] of reads.tables.entries()) {
+    loaded.set(
+      spec.name,
+      new Map(mine[i]!.rows.map((r) => [keyString(spec.key.map((c) => String(r[c]))), r])),
+    );
   }
   return { get: (table, key) => loaded.get(table)?.get(keyString(key)) };
 }
@@ -96,7 +103,7 @@ export function writeStatements(
     }
     const entries = [...(fold.state.get(spec.name)?.values() ?? [])];
     const deleted = entries.filter((e) => e.row === null).map((e) => e.key);
-    if (deleted.length > 0) out.push(`delete from ${ident(spec.name)} where ${keysIn(spec, deleted)}`);
+    if (deleted.length > 0) out.push(`delete from ${ident(spec.name)} where ${keysIn(spec.key, deleted)}`);
     const fresh = created.get(spec.name);
     const isFresh = (e: StateEntry) => fresh?.has(keyString(e.key)) === true;
     const news = entries.flatMap((e) => (e.row !== null && isFresh(e) ? [finalRow(spec, e.row)] : []));

@@ -1,6 +1,6 @@
 import { CHECKPOINT_CHANNEL, type ProjectionName, projectionLockName } from '@flywheel/core';
 import type pg from 'pg';
-import { quote } from './batch-sql';
+import { quote } from './sql';
 
 /** Creates the projection's checkpoint row at 0 if it has none; returns where it stands. */
 export async function readCheckpoint(client: pg.ClientBase, name: ProjectionName): Promise<number> {

@@ -354,11 +354,7 @@ export class ProjectionRunner {
     try {
       const statements = [open];
       if (fold === null) {
-        const results = await client.query([open, ...reads.sql].join(';\n'));
-        const base = viewOf(
-          reads.tables,
-          (results as unknown as pg.QueryResult<Row>[]).slice(-reads.sql.length).map((r) => r.rows),
-        );
+        const base = viewOf(reads, await client.query<Row>([open, ...reads.sql].join(';\n')));
         statements.length = 0;
         fold = foldBatch(projection, live, base, check);
       }

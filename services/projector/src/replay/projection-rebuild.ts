@@ -214,8 +214,7 @@ export class ProjectionRebuild {
       const rows = text.take();
       steps.push(async (client) => {
         if (replaced.length > 0) {
-          const where = keysIn(t.spec.key, replaced);
-          await client.query(`delete from ${ident(shadow)} where ${where.sql}`, where.params);
+          await client.query(`delete from ${ident(shadow)} where ${keysIn(t.spec.key, replaced)}`);
         }
         await copyRows(client, shadow, t.columns, rows);
       });
