@@ -1,4 +1,12 @@
-import type { Logger, NatsHandle, ProjectionName, Topology } from '@flywheel/core';
+import {
+  InfrastructureError,
+  type Logger,
+  type NatsHandle,
+  type ProjectionName,
+  pendingMigrations,
+  type Topology,
+} from '@flywheel/core';
+import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { sharedDecoder } from './engine/decode';
 import { loadCatalog } from './engine/table-catalog';
@@ -46,7 +54,22 @@ async function becomeLeader(deps: ProjectorDeps, stopped: () => boolean): Promis
  * projector holds it): one durable consumer and one runner per projection. The lock
  * connection dying means another projector may take over, so that is fatal here.
  */
+/**
+ * Refuses a database behind the code: its batches call functions and write columns that
+ * migrations add, and would otherwise fail one by one with Postgres's words, not ours.
+ */
+async function requireMigrated(pool: pg.Pool): Promise<void> {
+  // Not destroyed: that would end the caller's pool.
+  const pending = await pendingMigrations(new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }));
+  if (pending.length > 0) {
+    throw new InfrastructureError(
+      `the database lacks migration${pending.length > 1 ? 's' : ''} ${pending.join(', ')}: run make migrate`,
+    );
+  }
+}
+
 export async function startProjector(deps: ProjectorDeps): Promise<Projector> {
+  await requireMigrated(deps.pool);
   let stopping = false;
   const client = await becomeLeader(deps, () => stopping);
   if (client === null) return { stop: async () => undefined };

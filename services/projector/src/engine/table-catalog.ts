@@ -121,7 +121,8 @@ export function checkRow(catalog: Catalog, table: string, row: Row, derived?: st
     byTable = new Map();
     checks.set(catalog, byTable);
   }
-  let check = byTable.get(table);
+  const key = derived === undefined ? table : `${table}\u0000${derived}`;
+  let check = byTable.get(key);
   if (check === undefined) {
     const columns = catalog.get(table);
     if (columns === undefined) throw new ProjectionError(`no table ${table}`);
@@ -129,7 +130,7 @@ export function checkRow(catalog: Catalog, table: string, row: Row, derived?: st
       table,
       columns.filter((c) => c.name !== derived),
     );
-    byTable.set(table, check);
+    byTable.set(key, check);
   }
   const problem = check(row);
   if (problem !== null) throw new ProjectionError(problem);
