@@ -13,7 +13,6 @@ export interface PacedLoadOptions {
 }
 
 export interface PacedLoadResult {
-  readonly sent: number;
   readonly ok: number;
   readonly failed: number;
   /** Requests per second actually sent. */
@@ -65,5 +64,5 @@ export async function pacedLoad(opts: PacedLoadOptions): Promise<PacedLoadResult
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(answered);
   agent.destroy();
-  return { sent, ok, failed, achieved: sent / seconds };
+  return { ok, failed, achieved: sent / seconds };
 }

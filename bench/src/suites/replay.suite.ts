@@ -190,7 +190,8 @@ export const suite: BenchSuite = {
       const commands = (rate: number, seconds: number) =>
         pacedLoad({ url: `${url}/api/v1/sessions`, ...post, connections: 16, rate, seconds });
       log(`freshness: warming up, ${FRESH_RATE} commands/s for ${FRESH_WARMUP_SECONDS} s`);
-      await commands(FRESH_RATE, FRESH_WARMUP_SECONDS);
+      const warm = await commands(FRESH_RATE, FRESH_WARMUP_SECONDS);
+      if (warm.failed > 0) throw new Error(`${warm.failed} commands failed while warming up`);
       log(
         `freshness: ${FRESH_RATE} commands/s, evenly paced, for ${FRESH_SECONDS} s; ${SAMPLES_PER_SECOND}/s of them read back`,
       );
