@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { Provider } from '../common';
+import { AGGREGATE_TYPES } from '../envelope';
+import { EVENT_TYPES } from '../event-registry';
 import { AGENT_STATUSES } from '../events/agent.events';
 import { SESSION_STATUSES } from '../events/session.events';
 import { OUTPUT_STREAMS } from '../output';
 import { AccountView } from './accounts.http';
 import { AuthQuery } from './auth.http';
-import { SessionView } from './sessions.http';
+import { HistoryEvent, SessionView } from './sessions.http';
 
 /**
  * Read-your-writes: the `streamSeq` a command answered with. The query waits (bounded)
@@ -36,6 +38,37 @@ export const SessionListQuery = AuthQuery.extend({
   consistentWith,
 });
 export type SessionListQuery = z.infer<typeof SessionListQuery>;
+
+/** `GET /api/v1/events` query (admins): the workspace's events, newest first, narrowed by aggregate, type or actor. */
+export const AuditQuery = AuthQuery.extend({
+  aggregateType: z
+    .enum(AGGREGATE_TYPES, { error: `expected one of ${AGGREGATE_TYPES.join(', ')}` })
+    .optional()
+    .describe('only events of this kind of aggregate'),
+  aggregateId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('only events of this aggregate (give aggregateType too)'),
+  type: z
+    .enum(EVENT_TYPES, { error: 'expected an event type, such as SessionRequested or AccountRateLimited' })
+    .optional()
+    .describe('only events of this type'),
+  actorId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('only events caused by this user, agent or service'),
+  cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
+  limit: limit(200, 50),
+  consistentWith,
+}).refine((q) => q.aggregateId === undefined || q.aggregateType !== undefined, {
+  path: ['aggregateId'],
+  message: 'give aggregateType too: an id names an aggregate only within its kind',
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
 
 /** Queries that take nothing but read-your-writes (details, lists without paging). */
 export const ConsistentQuery = AuthQuery.extend({ consistentWith });
@@ -115,6 +148,20 @@ export const OutputPage = z
   })
   .meta({ id: 'OutputPage' });
 export type OutputPage = z.infer<typeof OutputPage>;
+
+/** One event of the audit log: a history event with the aggregate it belongs to. */
+export const AuditEvent = HistoryEvent.extend({
+  /** Its place in its commit (a commit's events share `seq`). */
+  idx: z.number().int(),
+  aggregate: z.strictObject({ type: z.enum(AGGREGATE_TYPES), id: z.string() }),
+}).meta({ id: 'AuditEvent' });
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/** One page of the audit log, newest first; `nextCursor` is null on the last page. */
+export const AuditPage = z
+  .strictObject({ items: z.array(AuditEvent), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' });
+export type AuditPage = z.infer<typeof AuditPage>;
 
 /** An account with how busy it is: never a secret, only its fingerprint. */
 export const AccountDetail = AccountView.extend({

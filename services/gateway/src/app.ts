@@ -11,6 +11,7 @@ import { createTokenVerifier } from './auth/token-verifier';
 import { accountsQueries } from './http/accounts.queries';
 import { accountsRoutes } from './http/accounts.routes';
 import { agentsQueries } from './http/agents.queries';
+import { auditQueries } from './http/audit.queries';
 import { healthRoutes } from './http/health.routes';
 import { meRoutes } from './http/me.routes';
 import { openapiRoutes } from './http/openapi.routes';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsQueries, { prefix: API_PREFIX });
   await app.register(sessionsQueries, { prefix: API_PREFIX });
   await app.register(agentsQueries, { prefix: API_PREFIX });
+  await app.register(auditQueries, { prefix: API_PREFIX });
   await app.register(openapiRoutes, { prefix: API_PREFIX });
   await app.register(uiPlugin, { buildDir: deps.config.uiBuildDir });
   return app;

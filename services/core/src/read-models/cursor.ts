@@ -7,9 +7,12 @@ import { ValidationError } from '../errors/errors';
  * cursor (either is a 400, never trusted).
  */
 export interface CursorCodec {
-  encode(workspace: string, list: string, position: number): string;
+  /** A cursor at `position`: one number, or two for lists keyed by a pair (an event: its commit's sequence and its index in it). */
+  encode(workspace: string, list: string, position: number | readonly [number, number]): string;
   /** The position a cursor names; throws `ValidationError` naming `query.<param>` when it is not valid here. */
   decode(workspace: string, list: string, cursor: string, param?: string): number;
+  /** The pair a cursor names (see `encode`); throws like `decode`. */
+  decodePair(workspace: string, list: string, cursor: string, param?: string): [number, number];
 }
 
 const MAC_BYTES = 16;
@@ -21,29 +24,38 @@ export function createCursorCodec(secret: string): CursorCodec {
       .update(`cursor\n${workspace}\n${list}\n${body}`)
       .digest()
       .subarray(0, MAC_BYTES);
+  const verified = (
+    workspace: string,
+    list: string,
+    cursor: string,
+    param: string,
+    parts: number,
+  ): number[] => {
+    const invalid = () =>
+      new ValidationError(`${param} is not a cursor this list gave out; start again without it`, {
+        details: { issues: [{ path: `query.${param}`, message: 'invalid or tampered cursor' }] },
+      });
+    const [body, signature, extra] = cursor.split('.');
+    if (body === undefined || signature === undefined || extra !== undefined) throw invalid();
+    const numbers = body.split('-');
+    if (numbers.length !== parts || !numbers.every((n) => /^[0-9a-z]{1,12}$/.test(n))) throw invalid();
+    const given = Buffer.from(signature, 'base64url');
+    const expected = mac(workspace, list, body);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    return numbers.map((n) => Number.parseInt(n, 36));
+  };
   return {
     encode(workspace, list, position) {
-      const body = position.toString(36);
+      const body =
+        typeof position === 'number' ? position.toString(36) : position.map((n) => n.toString(36)).join('-');
       return `${body}.${mac(workspace, list, body).toString('base64url')}`;
     },
     decode(workspace, list, cursor, param = 'cursor') {
-      const invalid = () =>
-        new ValidationError(`${param} is not a cursor this list gave out; start again without it`, {
-          details: { issues: [{ path: `query.${param}`, message: 'invalid or tampered cursor' }] },
-        });
-      const [body, signature, extra] = cursor.split('.');
-      if (
-        body === undefined ||
-        signature === undefined ||
-        extra !== undefined ||
-        !/^[0-9a-z]{1,12}$/.test(body)
-      ) {
-        throw invalid();
-      }
-      const given = Buffer.from(signature, 'base64url');
-      const expected = mac(workspace, list, body);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
-      return Number.parseInt(body, 36);
+      return verified(workspace, list, cursor, param, 1)[0]!;
+    },
+    decodePair(workspace, list, cursor, param = 'cursor') {
+      const [first, second] = verified(workspace, list, cursor, param, 2);
+      return [first!, second!];
     },
   };
 }

@@ -35,4 +35,18 @@ describe('cursors', () => {
       details: { issues: [{ path: 'query.after', message: 'invalid or tampered cursor' }] },
     });
   });
+
+  it('give back a pair, and never read one kind of cursor as the other', () => {
+    const pair = codec.encode('acme', 'events', [9_007_199_254, 3]);
+    expect(codec.decodePair('acme', 'events', pair)).toEqual([9_007_199_254, 3]);
+    expect(() => codec.decode('acme', 'events', pair)).toThrow(ValidationError);
+    expect(() => codec.decodePair('acme', 'events', codec.encode('acme', 'events', 7))).toThrow(
+      ValidationError,
+    );
+    const [body, mac] = pair.split('.');
+    expect(() => codec.decodePair('acme', 'events', `${body!.replace(/-3$/, '-4')}.${mac}`)).toThrow(
+      ValidationError,
+    );
+    expect(() => codec.decodePair('acme', 'events', `${body}-1.${mac}`)).toThrow(ValidationError);
+  });
 });

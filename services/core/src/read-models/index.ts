@@ -1,5 +1,6 @@
 export { getAccount, listAccounts } from './accounts.queries';
 export { listAgents } from './agents.queries';
+export { type AuditLogQuery, listAuditEvents } from './audit.queries';
 export { type CheckpointWatcher, createCheckpointWatcher } from './checkpoint-watcher';
 export { type CursorCodec, createCursorCodec } from './cursor';
 export { getAggregateHistory, type HistoryEntry } from './history.queries';

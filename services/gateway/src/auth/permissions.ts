@@ -8,12 +8,14 @@ export const ACTIONS = [
   'accounts.verify',
   'accounts.link',
   'accounts.revoke',
+  'audit.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /**
  * The permission matrix (docs/architecture.md shows it as a table): viewers read; operators
- * also run sessions and re-verify accounts; admins also link and revoke accounts.
+ * also run sessions and re-verify accounts; admins also link and revoke accounts, and read
+ * the audit log.
  */
 export const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
   viewer: ['read'],
@@ -28,6 +30,7 @@ const DESCRIPTIONS: Readonly<Record<Action, string>> = {
   'accounts.verify': 're-verify accounts',
   'accounts.link': 'link accounts',
   'accounts.revoke': 'revoke accounts',
+  'audit.read': 'read the audit log',
 };
 
 /** True when `role` may perform `action`. */

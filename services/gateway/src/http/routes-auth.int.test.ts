@@ -74,6 +74,13 @@ const ROUTES: readonly RouteCase[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/events',
+    url: () => '/api/v1/events',
+    forbidden: ['viewer', 'operator'],
+    byId: false,
+  },
+  {
+    method: 'GET',
     path: '/api/v1/sessions/{id}/events',
     url: () => `/api/v1/sessions/${ses}/events`,
     forbidden: [],
@@ -237,7 +244,7 @@ describe('auth on every route', () => {
         checked++;
       }
     }
-    expect(checked).toBe(7);
+    expect(checked).toBe(9);
     expect(await streamMessages()).toBe(before);
   });
 
