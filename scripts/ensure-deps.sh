@@ -7,7 +7,9 @@ command -v node >/dev/null || die "Node.js 20 or newer is required: install it f
 major=$(node -p 'process.versions.node.split(".")[0]')
 ((major >= 20)) || die "Node.js 20 or newer is required (found $(node -v))"
 
-if ! command -v pnpm >/dev/null || [[ $(pnpm -v | cut -d. -f1) -lt 12 ]]; then
+# pnpm warns on every run that it cannot switch to the exact version package.json pins
+# (the registry lacks some platform binaries); that is harmless, and it is not ours to print.
+if ! command -v pnpm >/dev/null || [[ $(pnpm -v 2>/dev/null | cut -d. -f1) -lt 12 ]]; then
   say "installing pnpm 12"
   npm install -g pnpm@12 >/dev/null 2>&1 || die "could not install pnpm: run 'npm install -g pnpm@12' and retry"
 fi
