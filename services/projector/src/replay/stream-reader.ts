@@ -28,8 +28,16 @@ export class StreamReader {
 
   /** The stream's first and last sequence right now. */
   async bounds(): Promise<{ readonly first: number; readonly last: number }> {
-    const info = await this.nats.jsm.streams.info(this.stream);
-    return { first: info.state.first_seq, last: info.state.last_seq };
+    try {
+      const info = await this.nats.jsm.streams.info(this.stream);
+      return { first: info.state.first_seq, last: info.state.last_seq };
+    } catch (err) {
+      if ((err as Error).name !== 'StreamNotFoundError') throw err;
+      throw new Error(
+        `stream ${this.stream} does not exist on this NATS server, so there is nothing to replay: check NATS_URL and STREAM_PREFIX, or start the stack once (make up) to create it`,
+        { cause: err },
+      );
+    }
   }
 
   /**
