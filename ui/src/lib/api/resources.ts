@@ -1,6 +1,8 @@
 import type {
   AccountDetail,
   AgentView,
+  AggregateType,
+  EventType,
   Provider,
   SessionDetail,
   SessionStatus,
@@ -10,6 +12,10 @@ import type {
 export type {
   AccountStatus,
   AgentStatus,
+  AggregateType,
+  AuditEvent,
+  AuditPage,
+  EventType,
   LinkAccountBody,
   OutputChunk,
   Provider,
@@ -68,3 +74,43 @@ export const PROVIDER_ORDER = ['anthropic', 'openai', 'google'] as const satisfi
 export function isFinished(status: SessionStatus): boolean {
   return status === 'Completed' || status === 'Failed' || status === 'Cancelled';
 }
+
+/** The kinds of aggregate, for the audit log's filter. */
+export const AGGREGATE_TYPE_ORDER = [
+  'session',
+  'account',
+  'agent',
+] as const satisfies readonly AggregateType[];
+
+/**
+ * Every event type and the aggregate it belongs to, as the schemas' registry lists them; a
+ * record, so a type added there fails to compile here until it is added too (importing the
+ * registry itself would bring every zod schema into the browser).
+ */
+export const EVENT_AGGREGATE: Readonly<Record<EventType, AggregateType>> = {
+  SessionRequested: 'session',
+  SessionWaiting: 'session',
+  SessionAssigned: 'session',
+  SessionStarted: 'session',
+  SessionRequeued: 'session',
+  SessionCompleted: 'session',
+  SessionFailed: 'session',
+  SessionCancelled: 'session',
+  AccountLinked: 'account',
+  AccountVerificationRequested: 'account',
+  AccountVerified: 'account',
+  AccountErrored: 'account',
+  AccountRateLimited: 'account',
+  AccountCooldownEnded: 'account',
+  AccountExpired: 'account',
+  AccountReauthenticated: 'account',
+  AccountTokensRefreshed: 'account',
+  AccountRevoked: 'account',
+  AgentRegistered: 'agent',
+  AgentDrainStarted: 'agent',
+  AgentResumed: 'agent',
+  AgentWentOffline: 'agent',
+};
+
+/** The event types in the registry's order (by aggregate, then lifecycle). */
+export const EVENT_TYPE_ORDER = Object.keys(EVENT_AGGREGATE) as EventType[];
