@@ -7,6 +7,7 @@ export const UI_ACTIONS = [
   'accounts.verify',
   'accounts.link',
   'accounts.revoke',
+  'audit.read',
 ] as const;
 export type UiAction = (typeof UI_ACTIONS)[number];
 
