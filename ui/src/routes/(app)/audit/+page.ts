@@ -1,0 +1,4 @@
+import { parseAuditFilters } from '$lib/audit/audit-query';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = ({ url }) => ({ filters: parseAuditFilters(url.searchParams) });
