@@ -190,4 +190,45 @@ describe.skipIf(missing !== null)('the dashboard in a browser', () => {
     expect(await page.locator('[data-testid=timeline] [data-event-type="SessionCompleted"]').count()).toBe(1);
     expect(await marked()).toBe('no reload');
   });
+
+  it("shows an admin the audit log, narrowed to one session's events, with each event's data", async () => {
+    await page.click('header nav >> text=Audit');
+    await page.waitForURL(`${base}/audit`);
+    const rows = page.locator('[data-testid=audit] tr[data-event-type]');
+    const ofSession = rows.and(page.locator(`[data-aggregate-id="${sessionId}"]`));
+    await ofSession.first().waitFor();
+    expect(await ofSession.first().locator('a').getAttribute('href')).toBe(`/sessions/${sessionId}`);
+
+    const filters = page.locator('[data-testid=audit-filters]');
+    await filters.locator('input[name=aggregateId]').fill(sessionId);
+    await filters.locator('select[name=aggregateType]').selectOption('session');
+    await page.waitForURL(`${base}/audit?aggregateType=session&aggregateId=${sessionId}`);
+    // Only this session's events, newest first: from the end the user watched back to the request.
+    const aggregates = () =>
+      rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.getAttribute('data-aggregate-id')))]);
+    await expect.poll(aggregates).toEqual([sessionId]);
+    const types = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-type')));
+    expect(types[0]).toBe('SessionCompleted');
+    expect(types.at(-1)).toBe('SessionRequested');
+
+    await rows.last().locator('button[aria-expanded]').click();
+    const data = page.locator('[data-testid=audit] tr[data-event-details] [data-field=data]');
+    expect(await data.textContent()).toContain('"prompt": "Say hello"');
+
+    // The view is its URL: a reload shows the same filters.
+    await page.reload();
+    expect(await filters.locator('select[name=aggregateType]').inputValue()).toBe('session');
+    expect(await filters.locator('input[name=aggregateId]').inputValue()).toBe(sessionId);
+  });
+
+  it('shows a viewer no Audit entry, and says the log is for admins on its page', async () => {
+    await page.goto(`${base}/logout`);
+    await page.fill('textarea[name=token]', await mintToken(env, 'viewer', WORKSPACE));
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/sessions`);
+    await page.locator('header nav a', { hasText: 'Sessions' }).waitFor();
+    expect(await page.locator('header nav a').allTextContents()).toEqual(['Sessions', 'Accounts', 'Agents']);
+    await page.goto(`${base}/audit`);
+    await page.locator('[role=alert]', { hasText: 'Only admins can read the audit log' }).waitFor();
+  });
 });
