@@ -25,6 +25,7 @@ import { BODY_LIMIT_BYTES, errorHandlerPlugin, sendError } from './plugins/error
 import { idempotencyPlugin } from './plugins/idempotency.plugin';
 import metricsPlugin from './plugins/metrics.plugin';
 import { openapiPlugin } from './plugins/openapi.plugin';
+import projectionMetricsPlugin from './plugins/projection-metrics.plugin';
 import { readModelsPlugin } from './plugins/read-models.plugin';
 import wsPlugin from './ws/ws.plugin';
 
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(readyRoutes, { nats: deps.nats, topology: deps.topology });
+  await app.register(projectionMetricsPlugin, { nats: deps.nats, topology: deps.topology });
   await app.register(wsPlugin, {
     nats: deps.nats,
     topology: deps.topology,

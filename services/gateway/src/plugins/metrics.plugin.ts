@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsPluginOptions {
-  /** Gauges sampled at scrape time (projection lag, sockets, ...), registered by other plugins. */
+  /** Where to register; other plugins add their own metrics to it (the projections' gauges). */
   readonly registry?: Registry;
 }
 
