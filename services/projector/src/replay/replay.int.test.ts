@@ -1,33 +1,40 @@
-import { createLogger, createPgPool } from '@flywheel/core';
+import { randomUUID } from 'node:crypto';
+import { buildCommit, createLogger, createPgPool, PROJECTIONS, type StreamRef } from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import type { DomainEvent } from '@flywheel/schemas';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProjector } from '../projector';
+import {
+  appendWorkload,
+  generateWorkload,
+  publishOutput,
+  tableChecksums,
+  waitForProjections,
+} from '../testing';
 import { silentProgress } from './progress-bar';
 import { replay } from './replay';
 
-let ctx: TestContext;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  ctx = await createTestContext({ streams: false });
-  pool = createPgPool(ctx.databaseUrl, { max: 2 });
-});
-
-afterAll(async () => {
-  await pool?.end();
-  await ctx?.dispose();
-});
+const logger = createLogger('replay-test', 'silent');
+const TABLES = Object.values(PROJECTIONS).flatMap((p) => p.tables);
 
 describe('replay without the streams', () => {
+  let ctx: TestContext;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ streams: false });
+    pool = createPgPool(ctx.databaseUrl, { max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await ctx?.dispose();
+  });
+
   it('says which stream is missing and what to check, and leaves no shadow behind', async () => {
-    const run = replay({
-      pool,
-      nats: ctx.nats,
-      topology: ctx.topology,
-      logger: createLogger('replay-test', 'silent'),
-      progress: silentProgress,
-    });
+    const run = replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress: silentProgress });
     await expect(run).rejects.toThrow(
       `stream ${ctx.topology.events.stream} does not exist on this NATS server, so there is nothing to replay: check NATS_URL and STREAM_PREFIX`,
     );
@@ -35,5 +42,116 @@ describe('replay without the streams', () => {
       select count(*)::int as n from information_schema.tables
        where table_schema = current_schema() and table_name like '%\\_shadow'`.execute(ctx.db);
     expect(rows[0]!.n).toBe(0);
+  });
+});
+
+describe('replay of a log with poison messages', () => {
+  let ctx: TestContext;
+  let pool: pg.Pool;
+
+  const requested = (prompt: string): DomainEvent => ({
+    type: 'SessionRequested',
+    data: {
+      provider: 'anthropic',
+      prompt,
+      model: null,
+      requestedAccountId: null,
+      metadata: {},
+      maxAttempts: 3,
+    },
+  });
+
+  /** A commit published past the event store's checks, as another writer might have; `edit` changes its JSON. */
+  async function publishRaw(ref: StreamRef, events: DomainEvent[], edit = (json: string) => json) {
+    const id = randomUUID();
+    const commit = buildCommit(ref, events, {
+      commandId: id,
+      correlationId: id,
+      actor: { kind: 'user', id: 'u1' },
+      now: new Date('2026-02-01T10:00:00Z'),
+    });
+    const subject = ctx.topology.eventSubject(ref.workspace, ref.type, ref.id);
+    await ctx.nats.js.publish(subject, edit(JSON.stringify(commit)));
+  }
+
+  const letters = () =>
+    ctx.db
+      .selectFrom('dead_letters')
+      .select(['projection', 'stream_seq', 'event_type', 'error', 'payload'])
+      .orderBy('projection')
+      .orderBy('stream_seq')
+      .execute();
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    pool = createPgPool(ctx.databaseUrl, { max: 4 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await ctx?.dispose();
+  });
+
+  it('dead-letters exactly what the live projector did, and builds the same models around them', {
+    timeout: 60_000,
+  }, async () => {
+    const projector = await startProjector({
+      pool,
+      nats: ctx.nats,
+      topology: ctx.topology,
+      logger,
+      onFatal: (err) => {
+        throw err;
+      },
+    });
+    try {
+      const first = [...generateWorkload(600, { seed: 5, idPrefix: 'a' })];
+      await appendWorkload(ctx.eventStore, first);
+      const ses = (id: string): StreamRef => ({ workspace: 'ws0', type: 'session', id });
+      await ctx.nats.js.publish(ctx.topology.eventSubject('ws0', 'session', 'ses_junk'), 'not a commit');
+      await publishRaw(ses('ses_nul'), [requested('before\u0000after')]);
+      await publishRaw(ses('ses_lone'), [requested('lonely')], (json) =>
+        json.replace('"metadata":{}', '"metadata":{"note":"half \\ud800 a pair"}'),
+      );
+      const requestedOnce = first.find((c) => c.ref.type === 'session')!.ref;
+      await publishRaw(requestedOnce, [requested('requested twice')]);
+      await publishRaw(ses('ses_orphan'), [
+        { type: 'SessionStarted', data: { agentId: 'agt_1', attempt: 1 } },
+      ]);
+      await publishOutput(ctx.nats, ctx.topology, 'ws0', 'ases1', [
+        { seq: 1, stream: 'stdout', text: 'fine\n', at: '2026-02-01T10:00:00.000Z' },
+      ]);
+      await ctx.nats.js.publish(ctx.topology.outputSubject('ws0', 'ases1'), '{"seq":"two"}');
+      await appendWorkload(ctx.eventStore, generateWorkload(600, { seed: 6, idPrefix: 'b' }));
+      await waitForProjections(ctx);
+    } finally {
+      await projector.stop();
+    }
+    const live = await letters();
+    const liveTables = await tableChecksums(ctx.db, TABLES);
+    const reasons = (projection: string) =>
+      live.filter((l) => l.projection === projection).map((l) => l.error);
+    expect(reasons('sessions')).toEqual([
+      expect.stringMatching(/not JSON/),
+      expect.stringMatching(/NUL/),
+      expect.stringMatching(/surrogate/),
+      expect.stringMatching(/requested twice/),
+      expect.stringMatching(/never requested/),
+    ]);
+    expect(reasons('output')).toEqual([expect.stringMatching(/not a chunk/)]);
+    expect(reasons('event-index')).toHaveLength(3);
+
+    let summary = '';
+    const progress = { ...silentProgress, finish: (line: string) => (summary = line) };
+    const result = await replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress });
+    expect(summary).toMatch(
+      /; dead letters \(messages that could not be projected, in table dead_letters\): sessions 5, .*output 1$/,
+    );
+    expect(await letters()).toEqual(live);
+    expect(await tableChecksums(ctx.db, TABLES)).toEqual(liveTables);
+    const counted = Object.fromEntries(result.projections.map((p) => [p.name, p.deadLetters]));
+    for (const name of Object.keys(PROJECTIONS)) {
+      expect(counted[name], name).toBe(live.filter((l) => l.projection === name).length);
+    }
   });
 });

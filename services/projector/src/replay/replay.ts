@@ -190,8 +190,13 @@ export async function replay(
       messages,
       seconds,
     };
+    const lettered = result.projections.filter((p) => p.deadLetters > 0);
     deps.progress.finish(
-      `replayed ${messages.toLocaleString('en-US')} messages into ${result.projections.map((p) => p.name).join(', ')} in ${seconds.toFixed(1)} s (${Math.round(messages / seconds).toLocaleString('en-US')} messages/s)`,
+      `replayed ${messages.toLocaleString('en-US')} messages into ${result.projections.map((p) => p.name).join(', ')} in ${seconds.toFixed(1)} s (${Math.round(messages / seconds).toLocaleString('en-US')} messages/s)${
+        lettered.length === 0
+          ? ''
+          : `; dead letters (messages that could not be projected, in table dead_letters): ${lettered.map((p) => `${p.name} ${p.deadLetters}`).join(', ')}`
+      }`,
     );
     return result;
   } finally {
