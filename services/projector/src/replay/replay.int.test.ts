@@ -45,6 +45,54 @@ describe('replay without the streams', () => {
   });
 });
 
+describe('two replays at once', () => {
+  let ctx: TestContext;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    pool = createPgPool(ctx.databaseUrl, { max: 3 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await ctx?.dispose();
+  });
+
+  it('refuses the second while the first runs, and leaves the first one’s shadows alone', async () => {
+    const first = await pool.connect();
+    try {
+      // What a running replay holds, with a shadow it is building.
+      await first.query(`select pg_advisory_lock(hashtextextended('fw-replay', 0))`);
+      await first.query('create table sessions_shadow (like sessions)');
+      const second = replay({
+        pool,
+        nats: ctx.nats,
+        topology: ctx.topology,
+        logger,
+        progress: silentProgress,
+      });
+      await expect(second).rejects.toThrow(
+        'another replay is running against this database; wait for it to finish',
+      );
+      const { rows } = await first.query(`select to_regclass('sessions_shadow') is not null as kept`);
+      expect(rows[0].kept).toBe(true);
+      await first.query('drop table sessions_shadow');
+      await first.query(`select pg_advisory_unlock(hashtextextended('fw-replay', 0))`);
+    } finally {
+      first.release();
+    }
+    const result = await replay({
+      pool,
+      nats: ctx.nats,
+      topology: ctx.topology,
+      logger,
+      progress: silentProgress,
+    });
+    expect(result.messages).toBe(0);
+  });
+});
+
 describe('replay of a log with poison messages', () => {
   let ctx: TestContext;
   let pool: pg.Pool;
