@@ -2,7 +2,13 @@ export { AgentTokenSource, mintAgentToken, verifyAgentToken } from './auth/agent
 export { FifoCache } from './cache/fifo-cache';
 export { runCli } from './cli/run-cli';
 export { type Config, loadConfig, type NodeEnv } from './config/config';
-export { createDatabase, createPgPool, ensureDatabase, splitDatabaseUrl } from './db/database';
+export {
+  createDatabase,
+  createPgPool,
+  ensureDatabase,
+  logConnectionError,
+  splitDatabaseUrl,
+} from './db/database';
 export { describeDatabaseError } from './db/describe-error';
 export { migrateToLatest, pendingMigrations, rollback } from './db/migrator';
 export type { Database } from './db/schema';

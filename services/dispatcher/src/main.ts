@@ -4,6 +4,7 @@ import {
   createTopology,
   createVault,
   ensureStreams,
+  logConnectionError,
   runService,
 } from '@flywheel/core';
 import { startDispatcher } from './dispatcher';
@@ -11,7 +12,10 @@ import { startDispatcher } from './dispatcher';
 runService('dispatcher', async ({ config, logger, onShutdown }) => {
   const nats = await connectNats(config.natsUrl, 'flywheel-dispatcher');
   onShutdown(() => nats.nc.drain());
-  const db = createDatabase(config.databaseUrl, { applicationName: 'flywheel-dispatcher' });
+  const db = createDatabase(config.databaseUrl, {
+    applicationName: 'flywheel-dispatcher',
+    onConnectionError: logConnectionError(logger),
+  });
   onShutdown(() => db.destroy());
   const topology = createTopology(config.streamPrefix);
   await ensureStreams(nats.jsm, topology, {

@@ -5,6 +5,7 @@ import {
   createTopology,
   createVault,
   ensureStreams,
+  logConnectionError,
   runService,
 } from '@flywheel/core';
 import { startAgentBridge } from './agent-bridge/agent-bridge';
@@ -19,7 +20,10 @@ runService('gateway', async ({ config, logger, onShutdown }) => {
     replicas: config.streamReplicas,
     outputMaxAgeDays: config.outputMaxAgeDays,
   });
-  const db = createDatabase(config.databaseUrl, { applicationName: 'flywheel-gateway' });
+  const db = createDatabase(config.databaseUrl, {
+    applicationName: 'flywheel-gateway',
+    onConnectionError: logConnectionError(logger),
+  });
   onShutdown(() => db.destroy());
   const eventStore = createEventStore(nats, topology);
   const vault = createVault(db, config.masterKey);

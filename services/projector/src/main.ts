@@ -1,4 +1,11 @@
-import { connectNats, createPgPool, createTopology, ensureStreams, runService } from '@flywheel/core';
+import {
+  connectNats,
+  createPgPool,
+  createTopology,
+  ensureStreams,
+  logConnectionError,
+  runService,
+} from '@flywheel/core';
 import { startProjector } from './projector';
 
 runService('projector', async ({ config, logger, onShutdown }) => {
@@ -9,7 +16,11 @@ runService('projector', async ({ config, logger, onShutdown }) => {
     replicas: config.streamReplicas,
     outputMaxAgeDays: config.outputMaxAgeDays,
   });
-  const pool = createPgPool(config.databaseUrl, { max: 8, applicationName: 'flywheel-projector' });
+  const pool = createPgPool(config.databaseUrl, {
+    max: 8,
+    applicationName: 'flywheel-projector',
+    onConnectionError: logConnectionError(logger),
+  });
   onShutdown(() => pool.end());
   const projector = await startProjector({
     pool,

@@ -9,6 +9,7 @@ import {
   createTopology,
   isProjectionName,
   loadConfig,
+  logConnectionError,
   PROJECTION_NAMES,
   type ProjectionName,
   runCli,
@@ -33,7 +34,11 @@ runCli(async () => {
   const config = loadConfig();
   const logger = createLogger('replay', config.logLevel === 'info' ? 'warn' : config.logLevel);
   const nats = await connectNats(config.natsUrl, 'flywheel-replay');
-  const pool = createPgPool(config.databaseUrl, { max: 2, applicationName: 'flywheel-replay' });
+  const pool = createPgPool(config.databaseUrl, {
+    max: 2,
+    applicationName: 'flywheel-replay',
+    onConnectionError: logConnectionError(logger),
+  });
   try {
     await replay(
       { pool, nats, topology: createTopology(config.streamPrefix), logger, progress: createProgressBar() },

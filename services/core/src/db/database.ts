@@ -8,15 +8,32 @@ pg.types.setTypeParser(20, (v) => Number(v));
 export interface DatabaseOptions {
   readonly max?: number;
   readonly applicationName?: string;
+  /**
+   * A pooled connection failed (PostgreSQL restarted, or the connection was terminated).
+   * A query on it fails and the pool replaces it; this only reports it.
+   */
+  readonly onConnectionError?: (err: Error) => void;
 }
 
 /** A pg pool with the project's type parsing, for code that needs the driver itself (COPY, LISTEN). */
 export function createPgPool(url: string, opts: DatabaseOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'flywheel',
   });
+  // A client emits 'error' when its connection dies, idle in the pool or checked out
+  // between two queries; with no listener, Node would end the process. The query on it
+  // fails, and the pool drops a broken client when it is released.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
+  // The pool repeats an idle client's error, which the client's listener reported.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** `onConnectionError` for a service: a warning, since the pool recovers by itself. */
+export function logConnectionError(logger: { warn(obj: object, msg: string): void }): (err: Error) => void {
+  return (err) => logger.warn({ err }, 'a PostgreSQL connection failed; the pool replaces it');
 }
 
 /** Creates the typed Kysely instance over a pg pool. Close it with `db.destroy()`. */
