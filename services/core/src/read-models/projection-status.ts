@@ -3,7 +3,13 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Topology } from '../event-store/topology';
-import { PROJECTION_NAMES, PROJECTIONS, type ProjectionName, projectionConsumerName } from './projections';
+import {
+  PROJECTION_NAMES,
+  PROJECTIONS,
+  type ProjectionName,
+  type ProjectionSource,
+  projectionConsumerName,
+} from './projections';
 
 /** Where one projection stands against its stream, for `/ready` and diagnostics. */
 export interface ProjectionStatus {
@@ -19,7 +25,10 @@ export interface ProjectionStatus {
   readonly updatedAt: Date | null;
   /** Whether its durable consumer exists (the projector creates it at start-up). */
   readonly consumer: boolean;
-  /** No consumer, or behind and not moving for `stalledAfterMs`: nobody is projecting. */
+  /**
+   * Nobody is projecting: no consumer, or behind with the checkpoint standing still and the
+   * first message not applied waiting, both for `stalledAfterMs`.
+   */
   readonly stopped: boolean;
 }
 
@@ -62,9 +71,23 @@ export async function getProjectionStatus(
       .groupBy('projection')
       .execute(),
   ]);
-  const heads = {
-    events: (await deps.jsm.streams.info(streams.events)).state.last_seq,
-    output: (await deps.jsm.streams.info(streams.output)).state.last_seq,
+  const [events, output] = await Promise.all([
+    deps.jsm.streams.info(streams.events),
+    deps.jsm.streams.info(streams.output),
+  ]);
+  const heads = { events: events.state.last_seq, output: output.state.last_seq };
+  const firsts = { events: events.state.first_seq, output: output.state.first_seq };
+  /**
+   * Whether the oldest message not applied has waited `stalledAfterMs`. After a quiet
+   * spell the checkpoint is old when a new message arrives; that alone is not a stop.
+   */
+  const waitedLong = async (source: ProjectionSource, checkpoint: number): Promise<boolean> => {
+    const stream = streams[source];
+    const first = await deps.jsm.direct
+      .getMessage(stream, { seq: Math.max(checkpoint + 1, firsts[source]) })
+      .catch(() => null);
+    // A message deleted from the middle of the stream: judge by the checkpoint alone.
+    return first === null || now - first.time.getTime() > stalledAfterMs;
   };
   return Promise.all(
     PROJECTION_NAMES.map(async (name): Promise<ProjectionStatus> => {
@@ -85,7 +108,7 @@ export async function getProjectionStatus(
         deadLetters: Number(letters.find((l) => l.projection === name)?.count ?? 0),
         updatedAt,
         consumer,
-        stopped: !consumer || (lag > 0 && still),
+        stopped: !consumer || (lag > 0 && still && (await waitedLong(source, checkpoint))),
       };
     }),
   );
