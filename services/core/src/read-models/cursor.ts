@@ -39,8 +39,10 @@ export function createCursorCodec(secret: string): CursorCodec {
     if (body === undefined || signature === undefined || extra !== undefined) throw invalid();
     const numbers = body.split('-');
     if (numbers.length !== parts || !numbers.every((n) => /^[0-9a-z]{1,12}$/.test(n))) throw invalid();
-    const given = Buffer.from(signature, 'base64url');
-    const expected = mac(workspace, list, body);
+    // Compared as text: decoding first would accept other spellings of the same bytes
+    // (padding, stray characters, the unused bits of the last character).
+    const given = Buffer.from(signature);
+    const expected = Buffer.from(mac(workspace, list, body).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     return numbers.map((n) => Number.parseInt(n, 36));
   };

@@ -4,6 +4,10 @@ import { createCursorCodec } from './cursor';
 
 const codec = createCursorCodec('a-secret-of-at-least-thirty-two-bytes!!');
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Another last character of a 16-byte base64url text that decodes to the same bytes (its low 4 bits are unused). */
+const sameBytes = (last: string) => BASE64URL[BASE64URL.indexOf(last) ^ 1]!;
+
 describe('cursors', () => {
   it('give back the position they were made for', () => {
     expect(codec.decode('acme', 'sessions', codec.encode('acme', 'sessions', 123_456))).toBe(123_456);
@@ -18,6 +22,11 @@ describe('cursors', () => {
       () => createCursorCodec('another-secret-of-at-least-thirty-two-b').decode('acme', 'sessions', c),
       () => codec.decode('acme', 'sessions', `${(43).toString(36)}.${mac}`),
       () => codec.decode('acme', 'sessions', `${body}.${mac!.slice(1)}`),
+      // Other spellings of the same signature bytes: padding, a stray character, the last
+      // character's unused bits.
+      () => codec.decode('acme', 'sessions', `${c}=`),
+      () => codec.decode('acme', 'sessions', `${c}!`),
+      () => codec.decode('acme', 'sessions', `${body}.${mac!.slice(0, -1)}${sameBytes(mac!.at(-1)!)}`),
       () => codec.decode('acme', 'sessions', `${body}`),
       () => codec.decode('acme', 'sessions', `${c}.extra`),
       () => codec.decode('acme', 'sessions', ''),
