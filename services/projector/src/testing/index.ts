@@ -1,2 +1,10 @@
+export {
+  createPacer,
+  type ProjectionProbe,
+  pacedEventStore,
+  probeProjections,
+  readCheckpoints,
+  waitForSessionsGone,
+} from './crash-probe';
 export { appendWorkload, publishOutput, tableChecksums, waitForProjections } from './helpers';
 export { generateWorkload, type WorkloadCommit, type WorkloadOptions } from './workload';
