@@ -27,7 +27,7 @@ const publish = async () =>
 
 /** Sets a projection's checkpoint as a projector that last committed `ago` ms before now would have. */
 async function checkpoint(name: ProjectionName, seq: number, agoMs: number) {
-  const updated_at = new Date(Date.now() - agoMs);
+  const updated_at = new Date(Date.now() - agoMs).toISOString();
   await ctx.db
     .insertInto('projection_checkpoints')
     .values({ name, last_seq: seq, updated_at })
