@@ -1,4 +1,5 @@
 import { AckPolicy } from '@nats-io/jetstream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../testing';
 import { getProjectionStatus } from './projection-status';
@@ -27,12 +28,11 @@ const publish = async () =>
 
 /** Sets a projection's checkpoint as a projector that last committed `ago` ms before now would have. */
 async function checkpoint(name: ProjectionName, seq: number, agoMs: number) {
-  const updated_at = new Date(Date.now() - agoMs).toISOString();
-  await ctx.db
-    .insertInto('projection_checkpoints')
-    .values({ name, last_seq: seq, updated_at })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ last_seq: seq, updated_at }))
-    .execute();
+  await sql`insert into projection_checkpoints (name, last_seq, updated_at)
+            values (${name}, ${seq}, now() - make_interval(secs => ${agoMs / 1000}))
+            on conflict (name) do update set last_seq = excluded.last_seq, updated_at = excluded.updated_at`.execute(
+    ctx.db,
+  );
 }
 
 const statusOf = async (name: ProjectionName, now?: Date) =>
