@@ -129,8 +129,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, run?:
 }
 
 /**
- * A killed replay's backend lives on until Postgres next talks to its client, after the lock
- * it waits for; until then it holds the replay's locks and would refuse the next run.
+ * A killed replay's backend lives on until Postgres notices (within a second, the replay
+ * asks it to check); until then it holds the replay's locks and would refuse the next run.
  */
 const connectionsGone = () =>
   until('the killed replay’s connections are gone', async () =>
@@ -215,11 +215,13 @@ describe('replay', () => {
       );
       await run.kill();
       expect(await liveState()).toEqual(before);
+      // Postgres notices the replay is gone while its statement still waits: its locks go
+      // with it, though the lock it waits for is still held.
+      await connectionsGone();
     } finally {
       await holder.query(unlock, [projectionLockName('sessions')]);
       holder.release();
     }
-    await connectionsGone();
     expect(await liveState()).toEqual(before);
     expect(await shadows()).toEqual([...SHADOWS].sort());
     await expectCleanRun();

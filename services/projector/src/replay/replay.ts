@@ -59,6 +59,20 @@ interface Source {
   head: number;
 }
 
+/**
+ * Has PostgreSQL check every second that the replay is still there while a statement runs
+ * (`client_connection_check_interval`, PostgreSQL 14+ on Linux; elsewhere nothing changes).
+ * Otherwise a replay killed while it waits for a lock, or inside its swap, keeps its locks
+ * until the lock is granted or times out: the live tables stay locked, and the next run is
+ * refused as if it were still running.
+ */
+async function endWithTheProcess(client: pg.ClientBase): Promise<void> {
+  await client.query(
+    `do $$ begin perform set_config('client_connection_check_interval', '1000', false);
+       exception when others then null; end $$`,
+  );
+}
+
 async function advisory(client: pg.ClientBase, fn: 'pg_advisory_lock' | 'pg_advisory_unlock', name: string) {
   await client.query(`select ${fn}(hashtextextended($1, 0))`, [name]);
 }
@@ -80,6 +94,7 @@ export async function replay(
   let shadows: ShadowTable[] = [];
   const sources: Source[] = [];
   try {
+    await endWithTheProcess(client);
     const { rows } = await client.query<{ ok: boolean }>(
       'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
       [REPLAY_LOCK],
@@ -149,6 +164,7 @@ export async function replay(
     deps.progress.note(`building indexes on ${shadows.length} tables`);
     const helper = await deps.pool.connect();
     try {
+      await endWithTheProcess(helper);
       await indexShadows([client, helper], shadows);
     } finally {
       helper.release();
