@@ -277,8 +277,20 @@ describe('details, output, history, accounts and agents', () => {
     ]) {
       expect((await get(url, other)).statusCode, url).toBe(404);
     }
-    expect((await get('/api/v1/sessions/ses_out/output?after=-1')).statusCode).toBe(400);
-    expect((await get('/api/v1/sessions/ses_out/output?limit=1001')).statusCode).toBe(400);
+    for (const [query, path] of [
+      ['after=-1', 'query.after'],
+      ['after=first', 'query.after'],
+      ['limit=1001', 'query.limit'],
+      ['limit=0', 'query.limit'],
+      ['consistentWith=3', 'query.consistentWith'],
+    ]) {
+      const res = await get(`/api/v1/sessions/ses_out/output?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(
+        res.json().error.details.issues.map((i: { path: string }) => i.path),
+        query,
+      ).toContain(path);
+    }
   });
 
   it('lists accounts with their running sessions and agents with theirs; never a secret', async () => {
