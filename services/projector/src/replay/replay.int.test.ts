@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { buildCommit, createLogger, createPgPool, PROJECTIONS, type StreamRef } from '@flywheel/core';
+import {
+  buildCommit,
+  createLogger,
+  createPgPool,
+  PROJECTIONS,
+  projectionLockName,
+  type StreamRef,
+} from '@flywheel/core';
 import { createTestContext, type TestContext } from '@flywheel/core/testing';
 import type { DomainEvent } from '@flywheel/schemas';
 import { sql } from 'kysely';
@@ -90,6 +97,57 @@ describe('two replays at once', () => {
       progress: silentProgress,
     });
     expect(result.messages).toBe(0);
+  });
+});
+
+describe('messages that arrive while a replay waits to swap', () => {
+  let ctx: TestContext;
+  let pool: pg.Pool;
+  const APP = 'flywheel-replay-last-phase-test';
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    pool = createPgPool(ctx.databaseUrl, { max: 4, applicationName: APP });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await ctx?.dispose();
+  });
+
+  it('are folded in under the projections’ locks and shown as a last phase', async () => {
+    await appendWorkload(ctx.eventStore, generateWorkload(300, { seed: 9, idPrefix: 'a' }));
+    const phases: [string, number][] = [];
+    let advanced = 0;
+    const progress = {
+      ...silentProgress,
+      start: (phase: string, total: number) => phases.push([phase, total]),
+      advance: (n: number) => {
+        advanced += n;
+      },
+    };
+    const holder = await ctx.db.connection().execute(async (db) => {
+      // A live batch holding the sessions projection: the replay waits for it before its swap.
+      await sql`select pg_advisory_lock(hashtextextended(${projectionLockName('sessions')}, 0))`.execute(db);
+      const run = replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress });
+      for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 20))) {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+           where application_name = ${APP} and wait_event_type = 'Lock' and wait_event = 'advisory'`.execute(
+          db,
+        );
+        waiting = rows[0]!.n > 0;
+      }
+      const late = await appendWorkload(ctx.eventStore, generateWorkload(12, { seed: 10, idPrefix: 'late' }));
+      await sql`select pg_advisory_unlock(hashtextextended(${projectionLockName('sessions')}, 0))`.execute(
+        db,
+      );
+      return { run, late };
+    });
+    const result = await holder.run;
+    expect(phases.at(-1)).toEqual(['last', holder.late]);
+    expect(advanced).toBe(result.messages);
+    expect(phases.reduce((n, [, total]) => n + total, 0)).toBe(result.messages);
   });
 });
 

@@ -184,7 +184,11 @@ export async function replay(
     for (const n of locked) await advisory(client, 'pg_advisory_lock', projectionLockName(n));
     try {
       for (let attempt = 1; ; attempt++) {
-        for (const s of sources) await pump(s, (await s.reader.bounds()).last);
+        const heads = await Promise.all(sources.map((s) => s.reader.bounds()));
+        const behind = sources.reduce((n, s, i) => n + Math.max(0, heads[i]!.last - s.reader.lastSeq), 0);
+        // Shown as a phase of its own, so the bar accounts for every message the closing line counts.
+        if (behind > 0) deps.progress.start('last', behind);
+        for (const [i, s] of sources.entries()) await pump(s, heads[i]!.last);
         try {
           await swap(client, shadows, sources);
           break;
