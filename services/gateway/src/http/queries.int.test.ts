@@ -293,6 +293,60 @@ describe('details, output, history, accounts and agents', () => {
     }
   });
 
+  it('shows an account’s cooldown and error, and a re-queued session’s reason, ETA and failed account', async () => {
+    const acc: StreamRef = { workspace: 'acme', type: 'account', id: 'acc_cool' };
+    let a = await append(acc, 0, {
+      type: 'AccountLinked',
+      data: {
+        provider: 'anthropic',
+        label: 'cool',
+        authType: 'api_key',
+        fingerprint: 'sk-…cool',
+        baseUrl: null,
+        maxConcurrent: 2,
+      },
+    });
+    a = await append(acc, a, { type: 'AccountVerified', data: {} });
+    const until = '2026-03-01T12:00:30.000Z';
+    const s: StreamRef = { workspace: 'acme', type: 'session', id: 'ses_requeued' };
+    let v = await append(s, 0, requested('anthropic', 'again'));
+    v = await append(s, v, { type: 'SessionAssigned', data: { accountId: 'acc_cool', attempt: 1 } });
+    v = await append(s, v, { type: 'SessionStarted', data: { agentId: 'agt_x', attempt: 1 } });
+    a = await append(acc, a, {
+      type: 'AccountRateLimited',
+      data: { until, source: 'retry-after', sessionId: 'ses_requeued' },
+    });
+    await append(s, v, {
+      type: 'SessionRequeued',
+      data: { reason: 'rate limited by anthropic', failedAccountId: 'acc_cool', eta: until },
+    });
+    expect((await get(`/api/v1/accounts/acc_cool?consistentWith=${lastSeq}`)).json()).toMatchObject({
+      status: 'Cooldown',
+      cooldown: { until, source: 'retry-after' },
+      error: null,
+      sessionsRunning: 0,
+    });
+    expect((await get('/api/v1/sessions/ses_requeued')).json()).toMatchObject({
+      status: 'Queued',
+      queueReason: 'rate limited by anthropic',
+      eta: until,
+      attempts: 1,
+      failedAccountIds: ['acc_cool'],
+      accountId: null,
+      agentId: null,
+    });
+    a = await append(acc, a, { type: 'AccountCooldownEnded', data: {} });
+    await append(acc, a, {
+      type: 'AccountErrored',
+      data: { code: 'invalid_credential', reason: 'the provider refused the key' },
+    });
+    expect((await get('/api/v1/accounts/acc_cool')).json()).toMatchObject({
+      status: 'Error',
+      cooldown: null,
+      error: { code: 'invalid_credential', reason: 'the provider refused the key' },
+    });
+  });
+
   it('lists accounts with their running sessions and agents with theirs; never a secret', async () => {
     const acc: StreamRef = { workspace: 'acme', type: 'account', id: 'acc_list' };
     await append(acc, 0, {
