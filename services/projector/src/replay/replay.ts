@@ -170,13 +170,22 @@ export async function replay(
       helper.release();
     }
 
-    // Catch up with what arrived meanwhile, outside any lock.
-    for (;;) {
+    /** Each stream's head now, and how many messages past what the replay has read. */
+    const unread = async () => {
       const heads = await Promise.all(sources.map((s) => s.reader.bounds()));
       const behind = sources.reduce((n, s, i) => n + Math.max(0, heads[i]!.last - s.reader.lastSeq), 0);
+      return { heads, behind };
+    };
+    const pumpTo = async (heads: readonly { readonly last: number }[]) => {
+      for (const [i, s] of sources.entries()) await pump(s, heads[i]!.last);
+    };
+
+    // Catch up with what arrived meanwhile, outside any lock.
+    for (;;) {
+      const { heads, behind } = await unread();
       if (behind <= NEAR_HEAD) break;
       deps.progress.start('catch-up', behind);
-      for (const [i, s] of sources.entries()) await pump(s, heads[i]!.last);
+      await pumpTo(heads);
     }
 
     // Pause the live projector for these projections, take the last events, swap.
@@ -184,11 +193,10 @@ export async function replay(
     for (const n of locked) await advisory(client, 'pg_advisory_lock', projectionLockName(n));
     try {
       for (let attempt = 1; ; attempt++) {
-        const heads = await Promise.all(sources.map((s) => s.reader.bounds()));
-        const behind = sources.reduce((n, s, i) => n + Math.max(0, heads[i]!.last - s.reader.lastSeq), 0);
+        const { heads, behind } = await unread();
         // Shown as a phase of its own, so the bar accounts for every message the closing line counts.
         if (behind > 0) deps.progress.start('last', behind);
-        for (const [i, s] of sources.entries()) await pump(s, heads[i]!.last);
+        await pumpTo(heads);
         try {
           await swap(client, shadows, sources);
           break;
