@@ -2,7 +2,7 @@ import type { AggregateType, AuditEvent, AuditPage, EventType } from '@flywheel/
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CursorCodec } from './cursor';
-import { iso } from './time';
+import { historyEntry } from './history.queries';
 
 export interface AuditLogQuery {
   readonly workspace: string;
@@ -55,16 +55,8 @@ export async function listAuditEvents(
   const last = page.at(-1);
   const items = page.map(
     (r): AuditEvent => ({
-      id: r.event_id,
-      type: r.type,
-      version: r.version,
+      ...historyEntry(r),
       aggregate: { type: r.aggregate_type as AggregateType, id: r.aggregate_id },
-      at: iso(r.at),
-      actor: { kind: r.actor_kind, id: r.actor_id },
-      causationId: r.causation_id,
-      correlationId: r.correlation_id,
-      data: r.data as Record<string, unknown>,
-      seq: r.stream_seq,
       idx: r.idx,
     }),
   );

@@ -1,6 +1,6 @@
 import type { AggregateType } from '@flywheel/schemas';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, EventIndexTable } from '../db/schema';
 import { iso } from './time';
 
 /** One event of an aggregate's history, as the event index keeps it. */
@@ -32,7 +32,12 @@ export async function getAggregateHistory(
     .orderBy('stream_seq')
     .orderBy('idx')
     .execute();
-  return rows.map((r) => ({
+  return rows.map(historyEntry);
+}
+
+/** An event index row as history shows it (the audit log adds its aggregate and place in the commit). */
+export function historyEntry(r: Selectable<EventIndexTable>): HistoryEntry {
+  return {
     id: r.event_id,
     type: r.type,
     version: r.version,
@@ -42,5 +47,5 @@ export async function getAggregateHistory(
     correlationId: r.correlation_id,
     data: r.data as Record<string, unknown>,
     seq: r.stream_seq,
-  }));
+  };
 }
