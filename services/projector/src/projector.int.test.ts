@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AppendOptions,
-  buildCommit,
   createCursorCodec,
   createLogger,
   createPgPool,
@@ -19,7 +18,7 @@ import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Projector, startProjector } from './projector';
-import { publishOutput, waitForProjections } from './testing';
+import { publishOutput, publishUnchecked, waitForProjections } from './testing';
 
 let ctx: TestContext;
 let pool: pg.Pool;
@@ -43,16 +42,6 @@ async function append(ref: StreamRef, ...events: DomainEvent[]): Promise<number>
   const r = await ctx.eventStore.append(ref, versions.get(key) ?? 0, events, appendOptions());
   versions.set(key, r.version);
   return r.version;
-}
-
-/**
- * Publishes a commit past the event store's checks (its version, its schemas), as another
- * writer might have; `edit` changes its JSON text first. Returns its stream sequence.
- */
-async function appendUnchecked(ref: StreamRef, events: DomainEvent[], edit = (json: string) => json) {
-  const commit = buildCommit(ref, events, appendOptions());
-  const subject = ctx.topology.eventSubject(ref.workspace, ref.type, ref.id);
-  return (await ctx.nats.js.publish(subject, edit(JSON.stringify(commit)))).seq;
 }
 
 const session = (id: string, workspace = 'acme'): StreamRef => ({ workspace, type: 'session', id });
@@ -178,7 +167,7 @@ describe('projector', () => {
     const nul = await append(session('ses_nul'), requested('before\u0000after'));
     // jsonb cannot hold an unpaired surrogate, nor can the dead letter keep it as JSON. The
     // event store refuses to append one, so it comes as another writer might have put it.
-    const surrogate = await appendUnchecked(session('ses_lone'), [requested('lonely')], (json) =>
+    const surrogate = await publishUnchecked(ctx, session('ses_lone'), [requested('lonely')], (json) =>
       json.replace('"metadata":{}', '"metadata":{"note":"half \\ud800 a pair"}'),
     );
     const after = await append(session('ses_after'), requested('still projected'));
@@ -214,7 +203,7 @@ describe('projector', () => {
     await append(session('ses_dup'), requested('the first'));
     await waitForProjections(ctx);
     // Another writer's commit requesting it again (the event store would refuse it), then a new one.
-    const dup = await appendUnchecked(session('ses_dup'), [requested('the second')]);
+    const dup = await publishUnchecked(ctx, session('ses_dup'), [requested('the second')]);
     await append(session('ses_dup_next'), requested('the next'));
     await waitForProjections(ctx);
     const letters = await ctx.db

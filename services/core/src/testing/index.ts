@@ -1,3 +1,4 @@
+export { appendCommand, sessionRequested } from './commits';
 export { createTestContext, serverUrls } from './harness';
 export {
   createIsolatedContext,

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createCursorCodec, type StreamRef } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { appendCommand, createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { AuditPage, type DomainEvent, type SessionPage } from '@flywheel/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
@@ -11,36 +10,15 @@ let admin: Record<string, string>;
 let lastSeq = 0;
 
 async function append(ref: StreamRef, version: number, actor: string, ...events: DomainEvent[]) {
-  const id = randomUUID();
-  const r = await ctx.eventStore.append(ref, version, events, {
-    commandId: id,
-    correlationId: id,
-    actor: { kind: 'user', id: actor },
-    now: new Date(),
-  });
-  lastSeq = Math.max(lastSeq, r.version);
+  lastSeq = Math.max(lastSeq, await appendCommand(ctx.eventStore, ref, version, events, actor));
 }
 
 /** A session requested and put to wait: one commit of two events. */
-async function session(workspace: string, id: string, actor = 'alice') {
-  await append(
-    { workspace, type: 'session', id },
-    0,
-    actor,
-    {
-      type: 'SessionRequested',
-      data: {
-        provider: 'anthropic',
-        prompt: `p ${id}`,
-        model: null,
-        requestedAccountId: null,
-        metadata: {},
-        maxAttempts: 3,
-      },
-    },
-    { type: 'SessionWaiting', data: { reason: 'no free agent', eta: null } },
-  );
-}
+const session = (workspace: string, id: string, actor = 'alice') =>
+  append({ workspace, type: 'session', id }, 0, actor, sessionRequested(`p ${id}`), {
+    type: 'SessionWaiting',
+    data: { reason: 'no free agent', eta: null },
+  });
 
 const get = (url: string, headers = admin) => t.app.inject({ method: 'GET', url, headers });
 const ids = (page: AuditPage) => page.items.map((e) => `${e.aggregate.id}/${e.type}`);

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createPgPool, projectionLockName } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
-import type { DomainEvent } from '@flywheel/schemas';
+import { appendCommand, createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
@@ -25,26 +23,8 @@ afterAll(async () => {
   await ctx?.dispose();
 });
 
-async function requestSession(id: string) {
-  const command = randomUUID();
-  const event: DomainEvent = {
-    type: 'SessionRequested',
-    data: {
-      provider: 'anthropic',
-      prompt: 'p',
-      model: null,
-      requestedAccountId: null,
-      metadata: {},
-      maxAttempts: 3,
-    },
-  };
-  await ctx.eventStore.append({ workspace: 'acme', type: 'session', id }, 0, [event], {
-    commandId: command,
-    correlationId: command,
-    actor: { kind: 'user', id: 'test' },
-    now: new Date(),
-  });
-}
+const requestSession = (id: string) =>
+  appendCommand(ctx.eventStore, { workspace: 'acme', type: 'session', id }, 0, [sessionRequested()]);
 
 const ready = () => t.app.inject({ method: 'GET', url: '/ready' });
 

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { PROJECTION_NAMES } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { appendCommand, createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app';
 
@@ -31,24 +30,11 @@ async function scrape(metric: string): Promise<Map<string, number>> {
 
 describe('projection gauges on /metrics', () => {
   it('report each projection’s checkpoint, lag, dead letters and whether it runs', async () => {
-    const id = randomUUID();
-    const { version } = await ctx.eventStore.append(
+    const version = await appendCommand(
+      ctx.eventStore,
       { workspace: 'acme', type: 'session', id: 'ses_m' },
       0,
-      [
-        {
-          type: 'SessionRequested',
-          data: {
-            provider: 'anthropic',
-            prompt: 'p',
-            model: null,
-            requestedAccountId: null,
-            metadata: {},
-            maxAttempts: 3,
-          },
-        },
-      ],
-      { commandId: id, correlationId: id, actor: { kind: 'user', id: 'test' }, now: new Date() },
+      [sessionRequested()],
     );
     await expect
       .poll(async () => (await scrape('flywheel_projection_checkpoint')).get('sessions'), { timeout: 10_000 })

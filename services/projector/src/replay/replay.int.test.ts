@@ -1,14 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import {
-  buildCommit,
-  createLogger,
-  createPgPool,
-  PROJECTIONS,
-  projectionLockName,
-  type StreamRef,
-} from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
-import type { DomainEvent } from '@flywheel/schemas';
+import { createLogger, createPgPool, PROJECTIONS, projectionLockName, type StreamRef } from '@flywheel/core';
+import { createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +8,7 @@ import {
   appendWorkload,
   generateWorkload,
   publishOutput,
+  publishUnchecked,
   tableChecksums,
   waitForProjections,
 } from '../testing';
@@ -155,31 +147,6 @@ describe('replay of a log with poison messages', () => {
   let ctx: TestContext;
   let pool: pg.Pool;
 
-  const requested = (prompt: string): DomainEvent => ({
-    type: 'SessionRequested',
-    data: {
-      provider: 'anthropic',
-      prompt,
-      model: null,
-      requestedAccountId: null,
-      metadata: {},
-      maxAttempts: 3,
-    },
-  });
-
-  /** A commit published past the event store's checks, as another writer might have; `edit` changes its JSON. */
-  async function publishRaw(ref: StreamRef, events: DomainEvent[], edit = (json: string) => json) {
-    const id = randomUUID();
-    const commit = buildCommit(ref, events, {
-      commandId: id,
-      correlationId: id,
-      actor: { kind: 'user', id: 'u1' },
-      now: new Date('2026-02-01T10:00:00Z'),
-    });
-    const subject = ctx.topology.eventSubject(ref.workspace, ref.type, ref.id);
-    await ctx.nats.js.publish(subject, edit(JSON.stringify(commit)));
-  }
-
   const letters = () =>
     ctx.db
       .selectFrom('dead_letters')
@@ -215,13 +182,13 @@ describe('replay of a log with poison messages', () => {
       await appendWorkload(ctx.eventStore, first);
       const ses = (id: string): StreamRef => ({ workspace: 'ws0', type: 'session', id });
       await ctx.nats.js.publish(ctx.topology.eventSubject('ws0', 'session', 'ses_junk'), 'not a commit');
-      await publishRaw(ses('ses_nul'), [requested('before\u0000after')]);
-      await publishRaw(ses('ses_lone'), [requested('lonely')], (json) =>
+      await publishUnchecked(ctx, ses('ses_nul'), [sessionRequested('before\u0000after')]);
+      await publishUnchecked(ctx, ses('ses_lone'), [sessionRequested('lonely')], (json) =>
         json.replace('"metadata":{}', '"metadata":{"note":"half \\ud800 a pair"}'),
       );
       const requestedOnce = first.find((c) => c.ref.type === 'session')!.ref;
-      await publishRaw(requestedOnce, [requested('requested twice')]);
-      await publishRaw(ses('ses_orphan'), [
+      await publishUnchecked(ctx, requestedOnce, [sessionRequested('requested twice')]);
+      await publishUnchecked(ctx, ses('ses_orphan'), [
         { type: 'SessionStarted', data: { agentId: 'agt_1', attempt: 1 } },
       ]);
       await publishOutput(ctx.nats, ctx.topology, 'ws0', 'ases1', [

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsHandle } from '@flywheel/core';
 import {
+  buildCommit,
   type Database,
   type EventStore,
   getProjectionStatus,
   PROJECTIONS,
   type ProjectionName,
+  type StreamRef,
   type Topology,
 } from '@flywheel/core';
-import type { OutputChunk } from '@flywheel/schemas';
+import type { DomainEvent, OutputChunk } from '@flywheel/schemas';
 import { type Kysely, sql } from 'kysely';
 import type { WorkloadCommit } from './workload';
 
@@ -46,6 +48,27 @@ export async function appendWorkload(
     }),
   );
   return appended;
+}
+
+/**
+ * Publishes a commit past the event store's checks (its expected version, its schemas), as
+ * another writer might have; `edit` changes its JSON text first. Resolves with its stream sequence.
+ */
+export async function publishUnchecked(
+  deps: { nats: NatsHandle; topology: Topology },
+  ref: StreamRef,
+  events: DomainEvent[],
+  edit = (json: string) => json,
+): Promise<number> {
+  const id = randomUUID();
+  const commit = buildCommit(ref, events, {
+    commandId: id,
+    correlationId: id,
+    actor: { kind: 'user', id: 'u1' },
+    now: new Date('2026-02-01T10:00:00Z'),
+  });
+  const subject = deps.topology.eventSubject(ref.workspace, ref.type, ref.id);
+  return (await deps.nats.js.publish(subject, edit(JSON.stringify(commit)))).seq;
 }
 
 /** Publishes session output chunks the way agents do. */

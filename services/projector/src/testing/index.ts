@@ -6,5 +6,11 @@ export {
   readCheckpoints,
   waitForSessionsGone,
 } from './crash-probe';
-export { appendWorkload, publishOutput, tableChecksums, waitForProjections } from './helpers';
+export {
+  appendWorkload,
+  publishOutput,
+  publishUnchecked,
+  tableChecksums,
+  waitForProjections,
+} from './helpers';
 export { generateWorkload, type WorkloadCommit, type WorkloadOptions } from './workload';
