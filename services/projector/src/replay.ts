@@ -7,6 +7,7 @@ import {
   createLogger,
   createPgPool,
   createTopology,
+  describeDatabaseError,
   isProjectionName,
   loadConfig,
   logConnectionError,
@@ -40,6 +41,10 @@ runCli(async () => {
     onConnectionError: logConnectionError(logger),
   });
   try {
+    // A server that is down or a database never migrated: say what to fix, not pg's bare error.
+    await pool.query('select 1').catch((err: unknown) => {
+      throw new Error(describeDatabaseError(err, config.databaseUrl), { cause: err });
+    });
     await replay(
       { pool, nats, topology: createTopology(config.streamPrefix), logger, progress: createProgressBar() },
       names,

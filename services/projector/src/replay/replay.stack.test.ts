@@ -393,4 +393,14 @@ describe('replay', () => {
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(/unknown projection sesions; expected one or more of sessions, accounts/);
   });
+
+  it('says what to do when the database does not exist', async () => {
+    const url = new URL(ctx.databaseUrl);
+    url.pathname = '/fw_no_such_database';
+    const run = runReplay({ DATABASE_URL: url.toString() });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(
+      /database "fw_no_such_database" does not exist at .*: run make migrate, which creates it/,
+    );
+  });
 });
