@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Provider } from '../common';
 import { AGGREGATE_TYPES } from '../envelope';
 import { EVENT_TYPES } from '../event-registry';
+import { ACCOUNT_STATUSES } from '../events/account.events';
 import { AGENT_STATUSES } from '../events/agent.events';
 import { SESSION_STATUSES } from '../events/session.events';
 import { OUTPUT_STREAMS } from '../output';
@@ -70,7 +71,27 @@ export const AuditQuery = AuthQuery.extend({
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
-/** Queries that take nothing but read-your-writes (details, lists without paging). */
+/** `GET /api/v1/accounts` query: filters, a cursor from the previous page, and a page size. */
+export const AccountListQuery = AuthQuery.extend({
+  status: z.enum(ACCOUNT_STATUSES, { error: `expected one of ${ACCOUNT_STATUSES.join(', ')}` }).optional(),
+  provider: Provider.optional(),
+  cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
+  limit: limit(500, 100),
+  consistentWith,
+});
+export type AccountListQuery = z.infer<typeof AccountListQuery>;
+
+/** `GET /api/v1/agents` query: filters, a cursor from the previous page, and a page size. */
+export const AgentListQuery = AuthQuery.extend({
+  status: z.enum(AGENT_STATUSES, { error: `expected one of ${AGENT_STATUSES.join(', ')}` }).optional(),
+  provider: Provider.optional().describe('only agents that serve this provider'),
+  cursor: z.string().min(1).max(200).optional().describe('nextCursor of the previous page'),
+  limit: limit(500, 100),
+  consistentWith,
+});
+export type AgentListQuery = z.infer<typeof AgentListQuery>;
+
+/** Queries that take nothing but read-your-writes (details, histories). */
 export const ConsistentQuery = AuthQuery.extend({ consistentWith });
 
 /** `GET /api/v1/sessions/:id/output` query: chunks after a sequence, at most `limit` of them. */
@@ -172,7 +193,10 @@ export const AccountDetail = AccountView.extend({
 }).meta({ id: 'AccountDetail' });
 export type AccountDetail = z.infer<typeof AccountDetail>;
 
-export const AccountList = z.strictObject({ items: z.array(AccountDetail) }).meta({ id: 'AccountList' });
+/** One page of accounts in the order they were linked; `nextCursor` is null on the last page. */
+export const AccountList = z
+  .strictObject({ items: z.array(AccountDetail), nextCursor: z.string().nullable() })
+  .meta({ id: 'AccountList' });
 export type AccountList = z.infer<typeof AccountList>;
 
 /** An agent worker and its health. */
@@ -194,5 +218,8 @@ export const AgentView = z
   .meta({ id: 'Agent' });
 export type AgentView = z.infer<typeof AgentView>;
 
-export const AgentList = z.strictObject({ items: z.array(AgentView) }).meta({ id: 'AgentList' });
+/** One page of agents in the order they registered; `nextCursor` is null on the last page. */
+export const AgentList = z
+  .strictObject({ items: z.array(AgentView), nextCursor: z.string().nullable() })
+  .meta({ id: 'AgentList' });
 export type AgentList = z.infer<typeof AgentList>;

@@ -116,14 +116,14 @@ describe('projector', () => {
     expect(running.items).toMatchObject([
       { id: 'ses_1', status: 'Running', accountId: 'acc_1', agentId: 'agt_1' },
     ]);
-    expect((await listAccounts(ctx.db, 'acme'))[0]).toMatchObject({
+    expect((await listAccounts(ctx.db, cursors, { workspace: 'acme', limit: 10 })).items[0]).toMatchObject({
       id: 'acc_1',
       status: 'Active',
       fingerprint: 'fp-1234',
       sessionsRunning: 1,
       lastUsedAt: '2026-02-01T10:00:00.000Z',
     });
-    expect((await listAgents(ctx.db, 'acme'))[0]).toMatchObject({
+    expect((await listAgents(ctx.db, cursors, { workspace: 'acme', limit: 10 })).items[0]).toMatchObject({
       id: 'agt_1',
       status: 'Online',
       sessionsRunning: 1,
@@ -134,8 +134,12 @@ describe('projector', () => {
       data: { outputChunks: 2, inputTokens: 10, outputTokens: 20 },
     });
     await waitForProjections(ctx);
-    expect((await listAccounts(ctx.db, 'acme'))[0]!.sessionsRunning).toBe(0);
-    expect((await listAgents(ctx.db, 'acme'))[0]!.sessionsRunning).toBe(0);
+    expect(
+      (await listAccounts(ctx.db, cursors, { workspace: 'acme', limit: 10 })).items[0]!.sessionsRunning,
+    ).toBe(0);
+    expect(
+      (await listAgents(ctx.db, cursors, { workspace: 'acme', limit: 10 })).items[0]!.sessionsRunning,
+    ).toBe(0);
     const output = await listOutput(ctx.db, { workspace: 'acme', sessionId: 'ses_1', after: 0, limit: 10 });
     expect(output?.chunks.map((c) => [c.seq, c.text])).toEqual([
       [1, 'hello\n'],

@@ -1,12 +1,22 @@
-import type { AccountDetail, AccountStatus, Provider } from '@flywheel/schemas';
+import type { AccountDetail, AccountList, AccountStatus, Provider } from '@flywheel/schemas';
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountsTable, Database } from '../db/schema';
+import type { CursorCodec } from './cursor';
 import { iso, isoOrNull } from './time';
 
 type AccountRow = Selectable<AccountsTable> & { readonly sessions_running: number | null };
 
-/** Most accounts one list returns; a workspace links a handful. */
-const MAX_ACCOUNTS = 1000;
+export interface ListAccountsQuery {
+  readonly workspace: string;
+  readonly status?: AccountStatus;
+  readonly provider?: Provider;
+  /** 1..500 */
+  readonly limit: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+const LIST = 'accounts';
 
 function detail(r: AccountRow): AccountDetail {
   return {
@@ -55,10 +65,30 @@ function accounts(db: Kysely<Database>, workspace: string) {
     .where('a.workspace', '=', workspace);
 }
 
-/** A workspace's accounts in the order they were linked, each with its running sessions; never a secret. */
-export async function listAccounts(db: Kysely<Database>, workspace: string): Promise<AccountDetail[]> {
-  const rows = await accounts(db, workspace).orderBy('a.created_seq').limit(MAX_ACCOUNTS).execute();
-  return rows.map(detail);
+/**
+ * One page of a workspace's accounts in the order they were linked, each with its running
+ * sessions; never a secret. Keyset pagination on the sequence of each account's link: an
+ * account linked while a client pages sorts after every cursor given out, so no row is
+ * skipped or repeated.
+ */
+export async function listAccounts(
+  db: Kysely<Database>,
+  cursors: CursorCodec,
+  q: ListAccountsQuery,
+): Promise<AccountList> {
+  const after = q.cursor === undefined ? null : cursors.decode(q.workspace, LIST, q.cursor);
+  // One row past the page tells whether there is a next one.
+  let query = accounts(db, q.workspace)
+    .orderBy('a.created_seq')
+    .limit(q.limit + 1);
+  if (q.status !== undefined) query = query.where('a.status', '=', q.status);
+  if (q.provider !== undefined) query = query.where('a.provider', '=', q.provider);
+  if (after !== null) query = query.where('a.created_seq', '>', after);
+  const rows = await query.execute();
+  const page = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
+  const nextCursor =
+    rows.length > q.limit ? cursors.encode(q.workspace, LIST, page.at(-1)!.created_seq) : null;
+  return { items: page.map(detail), nextCursor };
 }
 
 /** One account of `workspace`; null when there is none. */

@@ -1,5 +1,5 @@
-export { getAccount, listAccounts } from './accounts.queries';
-export { listAgents } from './agents.queries';
+export { getAccount, type ListAccountsQuery, listAccounts } from './accounts.queries';
+export { type ListAgentsQuery, listAgents } from './agents.queries';
 export { type AuditLogQuery, listAuditEvents } from './audit.queries';
 export { type CheckpointWatcher, createCheckpointWatcher } from './checkpoint-watcher';
 export { type CursorCodec, createCursorCodec } from './cursor';

@@ -117,15 +117,21 @@ const apiError = (body: unknown) =>
 
 /** Revokes the demo accounts of an earlier run, when the account list is available. */
 async function retireEarlierAccounts(client: Api): Promise<void> {
-  const list = await client.call<{ items?: { id: string; label: string; status: string }[] }>(
-    'GET',
-    '/accounts',
-  );
-  if (list.status !== 200 || !list.body.items) return;
-  for (const a of list.body.items) {
-    if (a.label.startsWith('demo-') && a.status !== 'Revoked')
-      await client.call('DELETE', `/accounts/${a.id}`);
-  }
+  type Page = { items?: { id: string; label: string; status: string }[]; nextCursor?: string | null };
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const list: { status: number; body: Page } = await client.call<Page>(
+      'GET',
+      `/accounts?limit=500${query}`,
+    );
+    if (list.status !== 200 || !list.body.items) return;
+    for (const a of list.body.items) {
+      if (a.label.startsWith('demo-') && a.status !== 'Revoked')
+        await client.call('DELETE', `/accounts/${a.id}`);
+    }
+    cursor = list.body.nextCursor ?? null;
+  } while (cursor !== null);
 }
 
 /** Links the demo accounts, recording each one's label under its id in `labels`. */

@@ -1,5 +1,11 @@
 import { getAccount, listAccounts, NotFoundError } from '@flywheel/core';
-import { AccountDetail, AccountIdParams, AccountList, ConsistentQuery } from '@flywheel/schemas';
+import {
+  AccountDetail,
+  AccountIdParams,
+  AccountList,
+  AccountListQuery,
+  ConsistentQuery,
+} from '@flywheel/schemas';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf } from '../plugins/auth.plugin';
 import { errorResponses } from './error-responses';
@@ -12,23 +18,25 @@ const TAGS = ['accounts'];
  */
 export const accountsQueries: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const { consistent, detail } = app.readModels;
+  const { cursors, consistent, detail } = app.readModels;
 
   app.get(
     '/accounts',
     {
       config: { auth: 'read' },
       schema: {
-        summary: 'Accounts of the workspace in the order they were linked',
+        summary:
+          'Accounts of the workspace in the order they were linked, by status and provider, one page at a time',
         tags: TAGS,
-        querystring: ConsistentQuery,
+        querystring: AccountListQuery,
         response: { 200: AccountList, ...errorResponses() },
       },
     },
     async (request, reply) => {
       const { workspace } = principalOf(request);
+      const { status, provider, cursor, limit } = request.query;
       await consistent(request, reply, 'accounts');
-      return { items: await listAccounts(db, workspace) };
+      return listAccounts(db, cursors, { workspace, status, provider, cursor, limit });
     },
   );
 

@@ -1,28 +1,30 @@
 import { listAgents } from '@flywheel/core';
-import { AgentList, ConsistentQuery } from '@flywheel/schemas';
+import { AgentList, AgentListQuery } from '@flywheel/schemas';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf } from '../plugins/auth.plugin';
 import { errorResponses } from './error-responses';
 
-/** `GET /agents`: the workspace's agent workers and their health, from the read model. */
+/** `GET /agents`: the agent workers and their health, from the read model, one page at a time. */
 export const agentsQueries: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
-  const { consistent } = app.readModels;
+  const { cursors, consistent } = app.readModels;
   app.get(
     '/agents',
     {
       config: { auth: 'read' },
       schema: {
-        summary: 'Agent workers of the workspace: status, capacity, sessions running, last seen',
+        summary:
+          'Agent workers in registration order, by status and provider: capacity, sessions running, last seen',
         tags: ['agents'],
-        querystring: ConsistentQuery,
+        querystring: AgentListQuery,
         response: { 200: AgentList, ...errorResponses() },
       },
     },
     async (request, reply) => {
       const { workspace } = principalOf(request);
+      const { status, provider, cursor, limit } = request.query;
       await consistent(request, reply, 'agents');
-      return { items: await listAgents(db, workspace) };
+      return listAgents(db, cursors, { workspace, status, provider, cursor, limit });
     },
   );
 };

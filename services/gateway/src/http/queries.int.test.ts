@@ -375,7 +375,7 @@ describe('details, output, history, accounts and agents', () => {
       sessionsRunning: 1,
     });
     const agents = (await get(`/api/v1/agents?consistentWith=${lastSeq}`)).json();
-    expect(agents.items).toEqual([
+    expect(agents.items.filter((a: { id: string }) => a.id === 'agt_list')).toEqual([
       expect.objectContaining({
         id: 'agt_list',
         status: 'Online',
@@ -389,9 +389,135 @@ describe('details, output, history, accounts and agents', () => {
     });
     expect((await get('/api/v1/accounts', other)).json().items).toEqual([]);
     // Agents serve every workspace: another workspace sees the agent, but none of our load.
-    expect((await get('/api/v1/agents', other)).json().items).toEqual([
-      expect.objectContaining({ id: 'agt_list', sessionsRunning: 0 }),
+    expect(
+      (await get('/api/v1/agents', other)).json().items.filter((a: { id: string }) => a.id === 'agt_list'),
+    ).toEqual([expect.objectContaining({ id: 'agt_list', sessionsRunning: 0 })]);
+  });
+});
+
+describe('GET /api/v1/accounts and /api/v1/agents', () => {
+  const PROVIDERS = ['anthropic', 'openai', 'google'] as const;
+
+  async function link(workspace: string, id: string, provider: string, verified: boolean): Promise<void> {
+    const ref: StreamRef = { workspace, type: 'account', id };
+    const v = await append(ref, 0, {
+      type: 'AccountLinked',
+      data: {
+        provider: provider as (typeof PROVIDERS)[number],
+        label: id,
+        authType: 'api_key',
+        fingerprint: 'sk-…0000',
+        baseUrl: null,
+        maxConcurrent: 1,
+      },
+    });
+    if (verified) await append(ref, v, { type: 'AccountVerified', data: {} });
+  }
+
+  async function register(id: string, providers: (typeof PROVIDERS)[number][]): Promise<number> {
+    return append({ workspace: AGENTS_WORKSPACE, type: 'agent', id }, 0, {
+      type: 'AgentRegistered',
+      data: { name: id, providers, maxConcurrent: 1, version: '1.0.0' },
+    });
+  }
+
+  /** Every page of `path` at `limit`, calling `between` after each page. */
+  async function pages(path: string, between: (page: number) => Promise<void>, headers = acme) {
+    const seen: { id: string; status: string; provider?: string; providers?: string[] }[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; ; page++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const after = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const res = await get(`${path}${sep}consistentWith=${lastSeq}${after}`, headers);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      seen.push(...body.items);
+      await between(page);
+      cursor = body.nextCursor;
+      if (cursor === null) return seen;
+    }
+  }
+
+  it('pages accounts in link order, each exactly once, accounts linked while paging at the end', async () => {
+    const ws = 'pager';
+    const pager = { authorization: `Bearer ${await t.token('viewer', ws)}` };
+    const linked: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      linked.push(`acc_p${i}`);
+      await link(ws, `acc_p${i}`, PROVIDERS[i % 3]!, i % 2 === 0);
+    }
+    const seen = await pages(
+      '/api/v1/accounts?limit=2',
+      async (page) => {
+        if (page < 2) {
+          linked.push(`acc_q${page}`);
+          await link(ws, `acc_q${page}`, 'openai', false);
+        }
+      },
+      pager,
+    );
+    expect(seen.map((a) => a.id)).toEqual(linked);
+
+    const openai = await pages('/api/v1/accounts?provider=openai&limit=1', async () => {}, pager);
+    expect(openai.map((a) => a.id)).toEqual(['acc_p1', 'acc_p4', 'acc_q0', 'acc_q1']);
+    const active = await pages('/api/v1/accounts?status=Active&provider=anthropic', async () => {}, pager);
+    expect(active.map((a) => a.id)).toEqual(['acc_p0', 'acc_p6']);
+    // Without a limit a page holds up to 100 accounts, so one page here.
+    const all = (await get('/api/v1/accounts', pager)).json();
+    expect(all.items).toHaveLength(linked.length);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it('pages agents in registration order and filters them by status and the provider they serve', async () => {
+    const mine = (ids: { id: string }[]) => ids.map((a) => a.id).filter((id) => id.startsWith('agt_pg'));
+    await register('agt_pg0', ['anthropic']);
+    await register('agt_pg1', ['openai', 'google']);
+    const v = await register('agt_pg2', ['google']);
+    await append({ workspace: AGENTS_WORKSPACE, type: 'agent', id: 'agt_pg2' }, v, {
+      type: 'AgentDrainStarted',
+      data: {},
+    });
+    const seen = await pages('/api/v1/agents?limit=1', async (page) => {
+      if (page === 0) await register('agt_pg3', ['anthropic', 'openai']);
+    });
+    expect(new Set(seen.map((a) => a.id)).size).toBe(seen.length);
+    expect(mine(seen)).toEqual(['agt_pg0', 'agt_pg1', 'agt_pg2', 'agt_pg3']);
+    expect(mine(await pages('/api/v1/agents?provider=google', async () => {}))).toEqual([
+      'agt_pg1',
+      'agt_pg2',
     ]);
+    expect(mine(await pages('/api/v1/agents?provider=openai&status=Online', async () => {}))).toEqual([
+      'agt_pg1',
+      'agt_pg3',
+    ]);
+    expect(mine(await pages('/api/v1/agents?status=Draining', async () => {}))).toEqual(['agt_pg2']);
+  });
+
+  it('answers 400 naming the parameter for bad filters, limits and cursors', async () => {
+    const sessionsCursor = (await get('/api/v1/sessions?limit=1')).json<SessionPage>().nextCursor!;
+    const accountsCursor = (await get('/api/v1/accounts?limit=1')).json().nextCursor as string;
+    expect(accountsCursor).toEqual(expect.any(String));
+    for (const [path, query, param, headers] of [
+      ['accounts', 'limit=0', 'query.limit', acme],
+      ['accounts', 'limit=501', 'query.limit', acme],
+      ['accounts', 'status=Cooling', 'query.status', acme],
+      ['accounts', 'provider=acme-ai', 'query.provider', acme],
+      ['accounts', 'order=label', 'query.order', acme],
+      // A cursor is bound to its list and its workspace.
+      ['accounts', `cursor=${encodeURIComponent(sessionsCursor)}`, 'query.cursor', acme],
+      ['accounts', `cursor=${encodeURIComponent(accountsCursor)}`, 'query.cursor', other],
+      ['agents', 'limit=ten', 'query.limit', acme],
+      ['agents', 'status=Running', 'query.status', acme],
+      ['agents', 'provider=', 'query.provider', acme],
+      ['agents', `cursor=${encodeURIComponent(accountsCursor)}`, 'query.cursor', acme],
+    ] as const) {
+      const res = await get(`/api/v1/${path}?${query}`, headers);
+      expect(res.statusCode, `${path}?${query}`).toBe(400);
+      expect(
+        res.json().error.details.issues.map((i: { path: string }) => i.path),
+        `${path}?${query}`,
+      ).toContain(param);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'svelte/store';
-import { apiGet } from '../api/api-client';
-import type { AccountRow, Page } from '../api/resources';
+import { apiGetEvery } from '../api/api-client';
+import type { AccountRow } from '../api/resources';
 import { type LiveListState, liveListStore } from '../live/live-list-store';
 import type { LiveSocket } from '../live/live-socket';
 import { reduceAccount } from './account-reducer';
@@ -13,7 +13,7 @@ export function accountsStore(socket: LiveSocket): Readable<LiveListState<Accoun
   return liveListStore<AccountRow>({
     socket,
     topic: 'accounts',
-    load: () => apiGet<Page<AccountRow>>('/accounts'),
+    load: () => apiGetEvery<AccountRow>('/accounts'),
     refreshMs: ACCOUNTS_REFRESH_MS,
     rules: { reduce: reduceAccount, accepts: () => true, showsNew: true, mayEnter: () => false },
   });

@@ -1,6 +1,6 @@
 import type { Readable } from 'svelte/store';
-import { apiGet } from '../api/api-client';
-import type { AgentRow, Page } from '../api/resources';
+import { apiGetEvery } from '../api/api-client';
+import type { AgentRow } from '../api/resources';
 import { type LiveListState, liveListStore } from '../live/live-list-store';
 import type { LiveSocket } from '../live/live-socket';
 import { reduceAgent } from './agent-reducer';
@@ -13,7 +13,7 @@ export function agentsStore(socket: LiveSocket): Readable<LiveListState<AgentRow
   return liveListStore<AgentRow>({
     socket,
     topic: 'agents',
-    load: () => apiGet<Page<AgentRow>>('/agents'),
+    load: () => apiGetEvery<AgentRow>('/agents'),
     refreshMs: AGENTS_REFRESH_MS,
     rules: { reduce: reduceAgent, accepts: () => true, showsNew: true, mayEnter: () => false },
   });

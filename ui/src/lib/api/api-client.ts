@@ -67,5 +67,31 @@ export async function apiRequest<T>(
 
 export const apiGet = <T>(path: string, query?: Query, fetchFn?: Fetch): Promise<T> =>
   apiRequest<T>('GET', path, { query, fetch: fetchFn });
+/** The largest page the gateway's short lists (accounts, agents) give. */
+const WHOLE_LIST_PAGE = 500;
+
+/**
+ * Every item of a paged list: follows `nextCursor` until the last page. For the short lists
+ * a page shows whole (accounts, agents); sessions and events page on the user's request.
+ */
+export async function apiGetEvery<T>(
+  path: string,
+  query: Query = {},
+  fetchFn?: Fetch,
+): Promise<{ items: T[]; nextCursor: null }> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: readonly T[]; nextCursor?: string | null } = await apiGet(
+      path,
+      { ...query, limit: WHOLE_LIST_PAGE, cursor },
+      fetchFn,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor ?? null;
+  } while (cursor !== null);
+  return { items, nextCursor: null };
+}
+
 export const apiPost = <T>(path: string, body?: unknown): Promise<T> => apiRequest<T>('POST', path, { body });
 export const apiDelete = <T>(path: string): Promise<T> => apiRequest<T>('DELETE', path);
