@@ -213,6 +213,11 @@ export const AgentView = z
     registeredAt: time,
     /** The latest event that showed it alive: registration, drain, resume, or a session it started. */
     lastSeenAt: time,
+    /**
+     * The last heartbeat the dispatcher recorded, by the dispatcher's clock (at registration
+     * until the first); null when the dispatcher has not seen the agent. Heartbeats are not events.
+     */
+    lastHeartbeatAt: time.nullable(),
     streamSeq: z.number().int(),
   })
   .meta({ id: 'Agent' });

@@ -5,7 +5,7 @@ import {
   type StoredEvent,
   sessionEvolver,
 } from '@flywheel/core';
-import { type AccountView, AGENTS_WORKSPACE, type SessionView } from '@flywheel/schemas';
+import { type AccountView, AGENTS_WORKSPACE, type AgentList, type SessionView } from '@flywheel/schemas';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { eventually, type Stack, startStack } from './testing/stack';
 
@@ -80,6 +80,14 @@ it('kill -9 an agent mid-session: within 20 s its sessions fail "agent lost", or
     }),
   );
 
+  // The agents list shows each heartbeat the dispatcher records.
+  const heartbeatOf = async (id: string) => {
+    const agent = (await api.get<AgentList>('/agents')).body.items.find((a) => a.id === id);
+    return agent?.lastHeartbeatAt === null || agent === undefined ? 0 : Date.parse(agent.lastHeartbeatAt);
+  };
+  const listedAt = Date.now();
+  await eventually('a heartbeat newer than the list', async () => (await heartbeatOf(doomed)) > listedAt);
+
   const killedAt = Date.now();
   await stack.services.get('agent-1')!.stop('SIGKILL');
   // Another agent picks up what is requeued; the quiet key answers at once from now on.
@@ -100,6 +108,14 @@ it('kill -9 an agent mid-session: within 20 s its sessions fail "agent lost", or
 
   const offline = await agentOf(doomed);
   expect(offline.state).toMatchObject({ status: 'Offline' });
+  // A dead agent's heartbeat stays where it stopped; the live one's moves on.
+  const lastBeat = await heartbeatOf(doomed);
+  expect(lastBeat).toBeGreaterThan(listedAt);
+  expect(lastBeat).toBeLessThanOrEqual(killedAt + 1000);
+  await eventually(
+    'agent-2 heartbeating',
+    async () => (await heartbeatOf(`${stack.ctx.id}-agent-2`)) > killedAt,
+  );
 
   const rerun = await eventually(
     'the quiet session Completed on another agent',

@@ -2,7 +2,7 @@ import { AGENTS_WORKSPACE, type AgentList, type AgentStatus, type Provider } fro
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CursorCodec } from './cursor';
-import { iso } from './time';
+import { iso, isoOrNull } from './time';
 
 export interface ListAgentsQuery {
   /** The caller's workspace: it counts only its own sessions and owns the cursors. */
@@ -40,6 +40,9 @@ export async function listAgents(
         .select(eb.fn.countAll<number>().as('n'))
         .as('sessions_running'),
     )
+    // Heartbeats are the dispatcher's record, not events (every 3 s per agent would flood the log).
+    .leftJoin('dispatch_agents as d', 'd.agent_id', 'a.id')
+    .select('d.last_heartbeat_at')
     .where('a.workspace', '=', AGENTS_WORKSPACE)
     .orderBy('a.created_seq')
     .limit(q.limit + 1);
@@ -62,6 +65,7 @@ export async function listAgents(
       offlineReason: r.offline_reason,
       registeredAt: iso(r.registered_at),
       lastSeenAt: iso(r.last_seen_at),
+      lastHeartbeatAt: isoOrNull(r.last_heartbeat_at),
       streamSeq: r.last_seq,
     })),
     nextCursor,

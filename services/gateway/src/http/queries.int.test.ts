@@ -381,8 +381,24 @@ describe('details, output, history, accounts and agents', () => {
         status: 'Online',
         sessionsRunning: 1,
         providers: ['anthropic'],
+        lastHeartbeatAt: null,
       }),
     ]);
+    // The dispatcher records each heartbeat in its own table; the list shows the last one.
+    await ctx.db
+      .insertInto('dispatch_agents')
+      .values({
+        agent_id: 'agt_list',
+        workspace: AGENTS_WORKSPACE,
+        status: 'Online',
+        providers: ['anthropic'],
+        capacity: 2,
+        last_heartbeat_at: new Date('2026-03-01T12:00:03Z'),
+      })
+      .execute();
+    expect(
+      (await get('/api/v1/agents')).json().items.find((a: { id: string }) => a.id === 'agt_list'),
+    ).toMatchObject({ lastHeartbeatAt: '2026-03-01T12:00:03.000Z' });
     expect((await get('/api/v1/accounts/acc_list')).json()).toMatchObject({
       id: 'acc_list',
       sessionsRunning: 1,

@@ -19,6 +19,8 @@ export function reduceAgent(row: AgentRow | null, event: LiveEvent): AgentRow | 
       offlineReason: null,
       sessionsRunning: row?.sessionsRunning ?? 0,
       registeredAt: row?.registeredAt ?? event.at,
+      // Heartbeats are no events: the list's periodic reload brings them.
+      lastHeartbeatAt: row?.lastHeartbeatAt ?? null,
       ...seen,
     };
   }
