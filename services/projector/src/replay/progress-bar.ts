@@ -2,7 +2,8 @@
 export interface ReplayProgress {
   /** Begins a phase; `total` is the number of messages it expects (it may grow while catching up). */
   start(phase: string, total: number): void;
-  advance(messages: number): void;
+  /** `messages` read, carrying `events` (a commit may hold several; an output chunk is one). */
+  advance(messages: number, events: number): void;
   /** A one-line note between phases (indexes, swap). */
   note(message: string): void;
   finish(summary: string): void;
@@ -19,7 +20,7 @@ function duration(seconds: number): string {
 }
 
 /**
- * A progress bar on `out` (stderr): events/s and ETA, redrawn in place on a terminal,
+ * A progress bar on `out` (stderr): messages and events per second and the ETA, redrawn in place on a terminal,
  * a line every few seconds otherwise (CI logs, `make replay | tee`).
  */
 export function createProgressBar(out: NodeJS.WriteStream = process.stderr): ReplayProgress {
@@ -27,17 +28,19 @@ export function createProgressBar(out: NodeJS.WriteStream = process.stderr): Rep
   let phase = '';
   let total = 0;
   let done = 0;
+  let events = 0;
   let started = 0;
   let drawn = 0;
 
   const line = () => {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
+    const eventRate = seconds > 0 ? events / seconds : 0;
     const share = total > 0 ? Math.min(1, done / total) : 1;
     const filled = Math.round(share * WIDTH);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}`;
     const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
-    return `${phase.padEnd(8)} ${bar} ${String(Math.floor(share * 100)).padStart(3)}%  ${fmt(done)}/${fmt(total)} events  ${fmt(rate)} ev/s  ETA ${duration(eta)}`;
+    return `${phase.padEnd(8)} ${bar} ${String(Math.floor(share * 100)).padStart(3)}%  ${fmt(done)}/${fmt(total)} messages  ${fmt(rate)} msg/s  ${fmt(eventRate)} events/s  ETA ${duration(eta)}`;
   };
   const draw = (force: boolean) => {
     const now = performance.now();
@@ -58,11 +61,13 @@ export function createProgressBar(out: NodeJS.WriteStream = process.stderr): Rep
       phase = name;
       total = expected;
       done = 0;
+      events = 0;
       started = performance.now();
       draw(true);
     },
-    advance(n) {
+    advance(n, e) {
       done += n;
+      events += e;
       total = Math.max(total, done);
       draw(false);
     },

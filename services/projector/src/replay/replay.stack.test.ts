@@ -269,7 +269,7 @@ describe('replay', () => {
     await expectCleanRun();
   });
 
-  it('shows its progress on stderr, then a closing line with messages, seconds and rate', {
+  it('shows its progress on stderr, then a closing line with messages, events, seconds and rates', {
     timeout: 120_000,
   }, async () => {
     const streams = [ctx.topology.events.stream, ctx.topology.output.stream];
@@ -285,7 +285,7 @@ describe('replay', () => {
     const lines = out.trimEnd().split('\n');
 
     const BAR =
-      /^(\S+) +([█░]{28}) +(\d+)% {2}([\d,]+)\/([\d,]+) events {2}([\d,]+) ev\/s {2}ETA (\d+:\d\d|--:--)$/;
+      /^(\S+) +([█░]{28}) +(\d+)% {2}([\d,]+)\/([\d,]+) messages {2}([\d,]+) msg\/s {2}([\d,]+) events\/s {2}ETA (\d+:\d\d|--:--)$/;
     const num = (s: string) => Number(s.replaceAll(',', ''));
     const bars = lines.flatMap((l) => {
       const m = BAR.exec(l);
@@ -299,7 +299,8 @@ describe('replay', () => {
               done: num(m[4]!),
               total: num(m[5]!),
               rate: num(m[6]!),
-              eta: m[7],
+              eventRate: num(m[7]!),
+              eta: m[8],
             },
           ];
     });
@@ -313,6 +314,7 @@ describe('replay', () => {
       done: 0,
       total: messages,
       rate: 0,
+      eventRate: 0,
       eta: '--:--',
     });
     expect(bars.at(-1)).toEqual({
@@ -322,9 +324,12 @@ describe('replay', () => {
       done: messages,
       total: messages,
       rate: expect.any(Number),
+      eventRate: expect.any(Number),
       eta: '0:00',
     });
     expect(bars.at(-1)!.rate).toBeGreaterThan(0);
+    // Some commits hold several events.
+    expect(bars.at(-1)!.eventRate).toBeGreaterThan(bars.at(-1)!.rate);
     for (const [i, b] of bars.entries()) {
       expect(b.phase).toBe('replay');
       expect(b.percent).toBe(Math.floor((b.done / b.total) * 100));
@@ -338,16 +343,22 @@ describe('replay', () => {
     expect(others[0]).toBe(`building indexes on ${TABLES.length} tables`);
     expect(lines.at(-1)).toBe(others[1]);
     const summary =
-      /^replayed ([\d,]+) messages into sessions, accounts, agents, event-index, output in (\d+\.\d) s \(([\d,]+) messages\/s\); dead letters \(messages that could not be projected, in table dead_letters\): sessions 1, accounts 1, agents 1, event-index 1$/.exec(
+      /^replayed ([\d,]+) messages \(([\d,]+) events\) into sessions, accounts, agents, event-index, output in (\d+\.\d) s \(([\d,]+) messages\/s, ([\d,]+) events\/s\); dead letters \(messages that could not be projected, in table dead_letters\): sessions 1, accounts 1, agents 1, event-index 1$/.exec(
         others[1]!,
       );
     expect(summary, others[1]).not.toBeNull();
-    const [, count, seconds, rate] = summary!;
+    const [, count, eventCount, seconds, rate, eventRate] = summary!;
     expect(num(count!)).toBe(messages);
-    // The rate is of the unrounded time, so it lies within what the rounded one allows.
+    expect(num(eventCount!)).toBeGreaterThan(messages);
+    // Rates are of the unrounded time, so they lie within what the rounded one allows.
     const s = Number(seconds);
-    expect(num(rate!)).toBeGreaterThanOrEqual(Math.floor(messages / (s + 0.05)));
-    if (s > 0.05) expect(num(rate!)).toBeLessThanOrEqual(Math.ceil(messages / (s - 0.05)));
+    for (const [n, r] of [
+      [messages, rate],
+      [num(eventCount!), eventRate],
+    ] as const) {
+      expect(num(r!)).toBeGreaterThanOrEqual(Math.floor(n / (s + 0.05)));
+      if (s > 0.05) expect(num(r!)).toBeLessThanOrEqual(Math.ceil(n / (s - 0.05)));
+    }
   });
 
   it('builds the same models when rows outlive memory and are read back from the shadows', {

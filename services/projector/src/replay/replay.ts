@@ -8,7 +8,7 @@ import {
 } from '@flywheel/core';
 import type pg from 'pg';
 import { notifyCheckpoint, setCheckpoint } from '../engine/checkpoints';
-import { type Decoder, decode } from '../engine/decode';
+import { type Decoded, type Decoder, decode } from '../engine/decode';
 import { writeDeadLetters } from '../engine/row-store';
 import { loadCatalog } from '../engine/table-catalog';
 import { type AnyMessage, feedsFor } from '../projections';
@@ -38,6 +38,8 @@ export interface ReplayResult {
     readonly deadLetters: number;
   }[];
   readonly messages: number;
+  /** Events in those messages (a commit may hold several; an output chunk or an undecodable message is one). */
+  readonly events: number;
   readonly seconds: number;
 }
 
@@ -118,6 +120,7 @@ export async function replay(
     }
 
     let messages = 0;
+    let events = 0;
     // Flush n is written while the messages after it are read and folded: Postgres and this process work at once.
     const pump = async (source: Source, upTo: number) => {
       let written: Promise<void> = Promise.resolve();
@@ -140,8 +143,10 @@ export async function replay(
           for (const r of source.rebuilds) await r.apply(client, chunk, written);
           folded += raw.length;
           if (folded >= flushMessages) await flush();
+          const carried = eventsIn(chunk);
           messages += raw.length;
-          deps.progress.advance(raw.length);
+          events += carried;
+          deps.progress.advance(raw.length, carried);
           // Buffered messages arrive through promises that are already resolved, so without
           // this the loop never lets Node handle I/O, and the write in flight (one round
           // trip per statement) would wait for the reader's buffer to run dry.
@@ -216,11 +221,12 @@ export async function replay(
         s.rebuilds.map((r) => ({ name: r.name, checkpoint: s.head, deadLetters: r.deadLetters.length })),
       ),
       messages,
+      events,
       seconds,
     };
     const lettered = result.projections.filter((p) => p.deadLetters > 0);
     deps.progress.finish(
-      `replayed ${messages.toLocaleString('en-US')} messages into ${result.projections.map((p) => p.name).join(', ')} in ${seconds.toFixed(1)} s (${Math.round(messages / seconds).toLocaleString('en-US')} messages/s)${
+      `replayed ${count(messages)} messages (${count(events)} events) into ${result.projections.map((p) => p.name).join(', ')} in ${seconds.toFixed(1)} s (${count(messages / seconds)} messages/s, ${count(events / seconds)} events/s)${
         lettered.length === 0
           ? ''
           : `; dead letters (messages that could not be projected, in table dead_letters): ${lettered.map((p) => `${p.name} ${p.deadLetters}`).join(', ')}`
@@ -234,6 +240,15 @@ export async function replay(
     await advisory(client, 'pg_advisory_unlock', REPLAY_LOCK).catch(() => undefined);
     client.release();
   }
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Events a chunk carries: a commit's events, one per output chunk or undecodable message. */
+function eventsIn(chunk: readonly Decoded<AnyMessage>[]): number {
+  let n = 0;
+  for (const d of chunk) n += 'message' in d && 'events' in d.message ? d.message.events.length : 1;
+  return n;
 }
 
 /** The swap transaction: shadows become the live tables, checkpoints and dead letters follow. */
