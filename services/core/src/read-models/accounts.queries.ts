@@ -1,7 +1,7 @@
 import type { AccountDetail, AccountList, AccountStatus, Provider } from '@flywheel/schemas';
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountsTable, Database } from '../db/schema';
-import type { CursorCodec } from './cursor';
+import { type CursorCodec, keysetPage } from './cursor';
 import { iso, isoOrNull } from './time';
 
 type AccountRow = Selectable<AccountsTable> & { readonly sessions_running: number | null };
@@ -77,7 +77,6 @@ export async function listAccounts(
   q: ListAccountsQuery,
 ): Promise<AccountList> {
   const after = q.cursor === undefined ? null : cursors.decode(q.workspace, LIST, q.cursor);
-  // One row past the page tells whether there is a next one.
   let query = accounts(db, q.workspace)
     .orderBy('a.created_seq')
     .limit(q.limit + 1);
@@ -85,9 +84,9 @@ export async function listAccounts(
   if (q.provider !== undefined) query = query.where('a.provider', '=', q.provider);
   if (after !== null) query = query.where('a.created_seq', '>', after);
   const rows = await query.execute();
-  const page = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
-  const nextCursor =
-    rows.length > q.limit ? cursors.encode(q.workspace, LIST, page.at(-1)!.created_seq) : null;
+  const { page, nextCursor } = keysetPage(rows, q.limit, (last) =>
+    cursors.encode(q.workspace, LIST, last.created_seq),
+  );
   return { items: page.map(detail), nextCursor };
 }
 

@@ -1,7 +1,7 @@
 import { AGENTS_WORKSPACE, type AgentList, type AgentStatus, type Provider } from '@flywheel/schemas';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
-import type { CursorCodec } from './cursor';
+import { type CursorCodec, keysetPage } from './cursor';
 import { iso, isoOrNull } from './time';
 
 export interface ListAgentsQuery {
@@ -50,9 +50,9 @@ export async function listAgents(
   if (q.provider !== undefined) query = query.where(sql<boolean>`${q.provider} = any(a.providers)`);
   if (after !== null) query = query.where('a.created_seq', '>', after);
   const rows = await query.execute();
-  const page = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
-  const nextCursor =
-    rows.length > q.limit ? cursors.encode(q.workspace, LIST, page.at(-1)!.created_seq) : null;
+  const { page, nextCursor } = keysetPage(rows, q.limit, (last) =>
+    cursors.encode(q.workspace, LIST, last.created_seq),
+  );
   return {
     items: page.map((r) => ({
       id: r.id,

@@ -1,7 +1,7 @@
 import type { AggregateType, AuditEvent, AuditPage, EventType } from '@flywheel/schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import type { CursorCodec } from './cursor';
+import { type CursorCodec, keysetPage } from './cursor';
 import { historyEntry } from './history.queries';
 
 export interface AuditLogQuery {
@@ -31,7 +31,6 @@ export async function listAuditEvents(
   q: AuditLogQuery,
 ): Promise<AuditPage> {
   const after = q.cursor === undefined ? null : cursors.decodePair(q.workspace, LIST, q.cursor);
-  // One row past the page tells whether there is a next one.
   let query = db
     .selectFrom('event_index')
     .selectAll()
@@ -51,8 +50,9 @@ export async function listAuditEvents(
       .where((eb) => eb.or([eb('stream_seq', '<', seq), eb('idx', '<', idx)]));
   }
   const rows = await query.execute();
-  const page = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
-  const last = page.at(-1);
+  const { page, nextCursor } = keysetPage(rows, q.limit, (last) =>
+    cursors.encode(q.workspace, LIST, [last.stream_seq, last.idx]),
+  );
   const items = page.map(
     (r): AuditEvent => ({
       ...historyEntry(r),
@@ -60,9 +60,5 @@ export async function listAuditEvents(
       idx: r.idx,
     }),
   );
-  const nextCursor =
-    rows.length > q.limit && last !== undefined
-      ? cursors.encode(q.workspace, LIST, [last.stream_seq, last.idx])
-      : null;
   return { items, nextCursor };
 }

@@ -61,3 +61,18 @@ export function createCursorCodec(secret: string): CursorCodec {
     },
   };
 }
+
+/**
+ * A keyset page from `rows`, queried with one row past `limit` (that row tells whether a
+ * next page exists): the first `limit` rows, and the cursor after the last of them, null
+ * on the last page.
+ */
+export function keysetPage<R>(
+  rows: readonly R[],
+  limit: number,
+  cursorAfter: (last: R) => string,
+): { readonly page: readonly R[]; readonly nextCursor: string | null } {
+  if (rows.length <= limit) return { page: rows, nextCursor: null };
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: cursorAfter(page[page.length - 1]!) };
+}

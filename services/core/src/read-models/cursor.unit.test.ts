@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/errors';
-import { createCursorCodec } from './cursor';
+import { createCursorCodec, keysetPage } from './cursor';
 
 const codec = createCursorCodec('a-secret-of-at-least-thirty-two-bytes!!');
 
@@ -57,5 +57,19 @@ describe('cursors', () => {
       ValidationError,
     );
     expect(() => codec.decodePair('acme', 'events', `${body}-1.${mac}`)).toThrow(ValidationError);
+  });
+});
+
+describe('keysetPage', () => {
+  const after = (last: number) => `after-${last}`;
+
+  it('keeps limit rows and gives the cursor after the last of them when one more was found', () => {
+    expect(keysetPage([9, 8, 7, 6], 3, after)).toEqual({ page: [9, 8, 7], nextCursor: 'after-7' });
+  });
+
+  it('gives every row and no cursor on the last page', () => {
+    expect(keysetPage([9, 8, 7], 3, after)).toEqual({ page: [9, 8, 7], nextCursor: null });
+    expect(keysetPage([9], 3, after)).toEqual({ page: [9], nextCursor: null });
+    expect(keysetPage([], 3, after)).toEqual({ page: [], nextCursor: null });
   });
 });

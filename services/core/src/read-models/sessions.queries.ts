@@ -1,7 +1,7 @@
 import type { Provider, SessionDetail, SessionPage, SessionStatus } from '@flywheel/schemas';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import type { CursorCodec } from './cursor';
+import { type CursorCodec, keysetPage } from './cursor';
 import { sessionTimes } from './session-item';
 import { isoOrNull } from './time';
 
@@ -30,7 +30,6 @@ export async function listSessionsJson(
   q: ListSessionsQuery,
 ): Promise<string> {
   const after = q.cursor === undefined ? null : cursors.decode(q.workspace, LIST, q.cursor);
-  // One row past the page tells whether there is a next one.
   let query = db
     .selectFrom('sessions')
     .select(['item', 'created_seq'])
@@ -41,9 +40,9 @@ export async function listSessionsJson(
   if (q.provider !== undefined) query = query.where('provider', '=', q.provider);
   if (after !== null) query = query.where('created_seq', '<', after);
   const rows = await query.execute();
-  const page = rows.length > q.limit ? rows.slice(0, q.limit) : rows;
-  const nextCursor =
-    rows.length > q.limit ? cursors.encode(q.workspace, LIST, page.at(-1)!.created_seq) : null;
+  const { page, nextCursor } = keysetPage(rows, q.limit, (last) =>
+    cursors.encode(q.workspace, LIST, last.created_seq),
+  );
   return `{"items":[${page.map((r) => r.item).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`;
 }
 
