@@ -121,6 +121,24 @@ describe.skipIf(missing !== null)('the dashboard in a browser', () => {
     await row.locator('[data-status="Active"]').waitFor({ timeout: 30_000 });
     expect(await form.locator('input[name=apiKey]').inputValue()).toBe('');
     expect(await marked()).toBe('no reload');
+
+    // The filters narrow the live list, kept in the URL.
+    const filters = page.locator('[data-testid=account-filters]');
+    await filters.locator('select[name=status]').selectOption('Error');
+    await page.waitForURL(`${base}/accounts?status=Error`);
+    await page.locator('[data-testid=accounts]', { hasText: 'No account matches these filters.' }).waitFor();
+    expect(await row.count()).toBe(0);
+    await filters.locator('select[name=status]').selectOption('Active');
+    await page.waitForURL(`${base}/accounts?status=Active`);
+    await row.waitFor();
+    await filters.locator('select[name=provider]').selectOption('openai');
+    await page.waitForURL(`${base}/accounts?status=Active&provider=openai`);
+    await row.waitFor({ state: 'detached' });
+    await filters.locator('select[name=status]').selectOption('');
+    await filters.locator('select[name=provider]').selectOption('');
+    await page.waitForURL(`${base}/accounts`);
+    await row.waitFor();
+    expect(await marked()).toBe('no reload');
   });
 
   it('starts a session that appears in the list and runs to Completed while the user watches', async () => {

@@ -1,5 +1,7 @@
 import type {
   AccountDetail,
+  AccountStatus,
+  AgentStatus,
   AgentView,
   AggregateType,
   EventType,
@@ -69,6 +71,19 @@ export const SESSION_STATUS_ORDER = [
 ] as const satisfies readonly SessionStatus[];
 
 export const PROVIDER_ORDER = ['anthropic', 'openai', 'google'] as const satisfies readonly Provider[];
+
+/** The account statuses, for the accounts page's filter. */
+export const ACCOUNT_STATUS_ORDER = [
+  'Verifying',
+  'Active',
+  'Cooldown',
+  'Expired',
+  'Error',
+  'Revoked',
+] as const satisfies readonly AccountStatus[];
+
+/** The agent statuses, for the agents page's filter. */
+export const AGENT_STATUS_ORDER = ['Online', 'Draining', 'Offline'] as const satisfies readonly AgentStatus[];
 
 /** Whether a session can still change. */
 export function isFinished(status: SessionStatus): boolean {

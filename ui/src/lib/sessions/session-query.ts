@@ -1,4 +1,5 @@
-import { PROVIDER_ORDER, type Provider, SESSION_STATUS_ORDER, type SessionStatus } from '../api/resources';
+import { type Provider, SESSION_STATUS_ORDER, type SessionStatus } from '../api/resources';
+import { listHref, parseListFilter } from '../live/list-filter';
 
 /** What the sessions page shows: its filters and which page. */
 export interface SessionQuery {
@@ -13,15 +14,11 @@ export const SESSION_PAGE_SIZE = 50;
 /** The most sessions one page of the API holds. */
 export const SESSION_PAGE_SIZE_MAX = 200;
 
-const pick = <T extends string>(allowed: readonly T[], value: string | null): T | null =>
-  value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
-
 /** Reads the page's URL; unknown values are dropped rather than sent to the API. */
 export function parseSessionQuery(params: URLSearchParams): SessionQuery {
   const cursor = params.get('cursor');
   return {
-    status: pick(SESSION_STATUS_ORDER, params.get('status')),
-    provider: pick(PROVIDER_ORDER, params.get('provider')),
+    ...parseListFilter(params, SESSION_STATUS_ORDER),
     cursor: cursor && cursor.length <= 1000 ? cursor : null,
     limit: SESSION_PAGE_SIZE,
   };
@@ -29,10 +26,5 @@ export function parseSessionQuery(params: URLSearchParams): SessionQuery {
 
 /** The URL of the sessions page for a query (filters kept, paging as given). */
 export function sessionsHref(query: Pick<SessionQuery, 'status' | 'provider' | 'cursor'>): string {
-  const params = new URLSearchParams();
-  if (query.status) params.set('status', query.status);
-  if (query.provider) params.set('provider', query.provider);
-  if (query.cursor) params.set('cursor', query.cursor);
-  const qs = params.toString();
-  return qs ? `/sessions?${qs}` : '/sessions';
+  return listHref('/sessions', query);
 }
