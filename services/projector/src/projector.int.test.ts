@@ -12,7 +12,7 @@ import {
   listSessions,
   type StreamRef,
 } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { AGENTS_WORKSPACE, type DomainEvent } from '@flywheel/schemas';
 import { sql } from 'kysely';
 import type pg from 'pg';
@@ -45,17 +45,6 @@ async function append(ref: StreamRef, ...events: DomainEvent[]): Promise<number>
 }
 
 const session = (id: string, workspace = 'acme'): StreamRef => ({ workspace, type: 'session', id });
-const requested = (prompt = 'fix the build'): DomainEvent => ({
-  type: 'SessionRequested',
-  data: {
-    provider: 'anthropic',
-    prompt,
-    model: null,
-    requestedAccountId: null,
-    metadata: {},
-    maxAttempts: 3,
-  },
-});
 
 const start = () =>
   startProjector({
@@ -101,7 +90,7 @@ describe('projector', () => {
       data: { name: 'worker-1', providers: ['anthropic'], maxConcurrent: 3, version: '1.0.0' },
     });
     const s1 = session('ses_1');
-    await append(s1, requested('write the tests'));
+    await append(s1, sessionRequested('write the tests'));
     await append(s1, { type: 'SessionAssigned', data: { accountId: 'acc_1', attempt: 1 } });
     await append(s1, { type: 'SessionStarted', data: { agentId: 'agt_1', attempt: 1 } });
     await publishOutput(ctx.nats, ctx.topology, 'acme', 'ses_1', [
@@ -168,13 +157,13 @@ describe('projector', () => {
       data: { agentId: 'agt_1', attempt: 1 },
     });
     // Postgres text cannot hold NUL: refused by the row check, not by a failing batch.
-    const nul = await append(session('ses_nul'), requested('before\u0000after'));
+    const nul = await append(session('ses_nul'), sessionRequested('before\u0000after'));
     // jsonb cannot hold an unpaired surrogate, nor can the dead letter keep it as JSON. The
     // event store refuses to append one, so it comes as another writer might have put it.
-    const surrogate = await publishUnchecked(ctx, session('ses_lone'), [requested('lonely')], (json) =>
+    const surrogate = await publishUnchecked(ctx, session('ses_lone'), [sessionRequested('lonely')], (json) =>
       json.replace('"metadata":{}', '"metadata":{"note":"half \\ud800 a pair"}'),
     );
-    const after = await append(session('ses_after'), requested('still projected'));
+    const after = await append(session('ses_after'), sessionRequested('still projected'));
     await waitForProjections(ctx);
 
     const letters = await ctx.db
@@ -204,11 +193,11 @@ describe('projector', () => {
   });
 
   it('dead-letters a second request for a session, though it writes new sessions unread', async () => {
-    await append(session('ses_dup'), requested('the first'));
+    await append(session('ses_dup'), sessionRequested('the first'));
     await waitForProjections(ctx);
     // Another writer's commit requesting it again (the event store would refuse it), then a new one.
-    const dup = await publishUnchecked(ctx, session('ses_dup'), [requested('the second')]);
-    await append(session('ses_dup_next'), requested('the next'));
+    const dup = await publishUnchecked(ctx, session('ses_dup'), [sessionRequested('the second')]);
+    await append(session('ses_dup_next'), sessionRequested('the next'));
     await waitForProjections(ctx);
     const letters = await ctx.db
       .selectFrom('dead_letters')
@@ -244,7 +233,7 @@ describe('projector', () => {
           maxAttempts: 1,
         },
       });
-      await append(session('ses_good'), requested('fine'));
+      await append(session('ses_good'), sessionRequested('fine'));
       await waitForProjections(ctx);
       const letter = await ctx.db
         .selectFrom('dead_letters')
@@ -265,7 +254,7 @@ describe('projector', () => {
 
   it('picks up where it stopped after a restart, applying nothing twice', async () => {
     await projector.stop();
-    for (let i = 0; i < 20; i++) await append(session(`ses_r${i}`), requested(`restart ${i}`));
+    for (let i = 0; i < 20; i++) await append(session(`ses_r${i}`), sessionRequested(`restart ${i}`));
     await publishOutput(
       ctx.nats,
       ctx.topology,
@@ -299,7 +288,7 @@ describe('projector', () => {
       .set({ last_seq: head + 2 })
       .where('name', '=', 'sessions')
       .execute();
-    for (const id of ['ses_m1', 'ses_m2', 'ses_m3']) await append(session(id), requested());
+    for (const id of ['ses_m1', 'ses_m2', 'ses_m3']) await append(session(id), sessionRequested());
     await waitForProjections(ctx);
     const ids = (await listSessions(ctx.db, cursors, { workspace: 'acme', limit: 200 })).items.map(
       (s) => s.id,

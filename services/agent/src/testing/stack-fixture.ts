@@ -7,7 +7,7 @@ import {
   type StreamRef,
   sessionEvolver,
 } from '@flywheel/core';
-import type { TestContext } from '@flywheel/core/testing';
+import { sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { type DomainEvent, OutputChunk, type WorkItem, workItemMsgId } from '@flywheel/schemas';
 
 /**
@@ -63,19 +63,7 @@ export async function requestSession(
   prompt = 'Write a haiku about queues',
 ): Promise<string> {
   const id = `ses_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  await append(ctx, sessionRef(id), [
-    {
-      type: 'SessionRequested',
-      data: {
-        provider: 'anthropic',
-        prompt,
-        model: null,
-        requestedAccountId: null,
-        metadata: {},
-        maxAttempts: 3,
-      },
-    },
-  ]);
+  await append(ctx, sessionRef(id), [sessionRequested(prompt)]);
   return id;
 }
 

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { DomainEvent } from '@flywheel/schemas';
 import type { EventStore, StreamRef } from '../event-store/event-store';
 
-/** A session request with the values a test does not care about. */
-export function sessionRequested(prompt = 'write tests'): DomainEvent {
+type SessionRequestedData = Extract<DomainEvent, { type: 'SessionRequested' }>['data'];
+
+/** A session request of `prompt`: the values a test does not care about, except those in `data`. */
+export function sessionRequested(
+  prompt = 'write tests',
+  data: Partial<SessionRequestedData> = {},
+): DomainEvent {
   return {
     type: 'SessionRequested',
     data: {
@@ -13,6 +18,7 @@ export function sessionRequested(prompt = 'write tests'): DomainEvent {
       requestedAccountId: null,
       metadata: {},
       maxAttempts: 3,
+      ...data,
     },
   };
 }

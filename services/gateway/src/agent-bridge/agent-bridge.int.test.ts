@@ -12,7 +12,7 @@ import {
   type StreamRef,
   sessionEvolver,
 } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import {
   AGENT_DRAINING_REASON,
   AGENTS_WORKSPACE,
@@ -99,17 +99,7 @@ async function linkAccount(id: string, label: string) {
 async function dispatched(accountId = 'acc_a'): Promise<string> {
   const id = `ses_${randomUUID().slice(0, 8)}`;
   await append(sessionRef(id), [
-    {
-      type: 'SessionRequested',
-      data: {
-        provider: 'anthropic',
-        prompt: 'hello',
-        model: null,
-        requestedAccountId: null,
-        metadata: {},
-        maxAttempts: 3,
-      },
-    },
+    sessionRequested('hello'),
     { type: 'SessionAssigned', data: { accountId, attempt: 1 } },
   ]);
   return id;

@@ -6,7 +6,7 @@ import {
   projectionLockName,
   type StreamRef,
 } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import { AGENTS_WORKSPACE, type DomainEvent, SessionPage, SessionSummary } from '@flywheel/schemas';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,10 +30,8 @@ async function append(ref: StreamRef, version: number, ...events: DomainEvent[])
   return r.version;
 }
 
-const requested = (provider: 'anthropic' | 'openai', prompt: string): DomainEvent => ({
-  type: 'SessionRequested',
-  data: { provider, prompt, model: null, requestedAccountId: null, metadata: {}, maxAttempts: 3 },
-});
+const requested = (provider: 'anthropic' | 'openai', prompt: string) =>
+  sessionRequested(prompt, { provider });
 
 async function createSessions(workspace: string, prefix: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);

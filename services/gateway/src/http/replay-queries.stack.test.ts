@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CHECKPOINT_CHANNEL, type StreamRef } from '@flywheel/core';
-import { createTestContext, type TestContext } from '@flywheel/core/testing';
+import { createTestContext, sessionRequested, type TestContext } from '@flywheel/core/testing';
 import type { AuditPage, DomainEvent, SessionPage } from '@flywheel/schemas';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,19 +25,7 @@ async function append(ref: StreamRef, version: number, events: DomainEvent[]): P
 }
 
 const request = (workspace: string, id: string) =>
-  append({ workspace, type: 'session', id }, 0, [
-    {
-      type: 'SessionRequested',
-      data: {
-        provider: 'anthropic',
-        prompt: `p ${id}`,
-        model: 'claude',
-        requestedAccountId: null,
-        metadata: {},
-        maxAttempts: 3,
-      },
-    },
-  ]);
+  append({ workspace, type: 'session', id }, 0, [sessionRequested(`p ${id}`, { model: 'claude' })]);
 
 async function link(workspace: string, id: string): Promise<void> {
   const ref: StreamRef = { workspace, type: 'account', id };

@@ -1,5 +1,5 @@
 import { PROJECTIONS, ProjectionError } from '@flywheel/core';
-import type { DomainEvent } from '@flywheel/schemas';
+import { sessionRequested } from '@flywheel/core/testing';
 import { describe, expect, it } from 'vitest';
 import { COMMIT_PROJECTIONS, OUTPUT_PROJECTIONS } from '../projections';
 import type { CommitMessage } from '../projections/projection';
@@ -14,22 +14,11 @@ const raw = (seq: number) => ({
   data: new TextEncoder().encode('{}'),
 });
 const ok = (m: CommitMessage): Decoded<CommitMessage> => ({ seq: m.seq, raw: raw(m.seq), message: m });
-const requested = (prompt: string): DomainEvent => ({
-  type: 'SessionRequested',
-  data: {
-    provider: 'anthropic',
-    prompt,
-    model: null,
-    requestedAccountId: null,
-    metadata: {},
-    maxAttempts: 3,
-  },
-});
 const none = { get: () => undefined };
 
 describe('foldBatch', () => {
   it('applies messages in order, each seeing the rows the ones before it wrote', () => {
-    const a = commit('session', 's1', [requested('one')]);
+    const a = commit('session', 's1', [sessionRequested('one')]);
     const b = commit('session', 's1', [{ type: 'SessionCancelled', data: { reason: 'stop' } }]);
     const fold = foldBatch(sessionsProjection, [ok(a), ok(b)], none, () => undefined);
     expect([...fold.state.get('sessions')!.values()].map((e) => e.row?.status)).toEqual(['Cancelled']);
@@ -38,8 +27,8 @@ describe('foldBatch', () => {
 
   it('dead-letters a message that cannot be applied, leaving no trace of it, and goes on', () => {
     const orphan = commit('session', 's9', [{ type: 'SessionStarted', data: { agentId: 'g', attempt: 1 } }]);
-    const refused = commit('session', 's2', [requested('refused')]);
-    const good = commit('session', 's3', [requested('fine')]);
+    const refused = commit('session', 's2', [sessionRequested('refused')]);
+    const good = commit('session', 's3', [sessionRequested('fine')]);
     const undecodable: Decoded<CommitMessage> = {
       seq: 99,
       raw: raw(99),

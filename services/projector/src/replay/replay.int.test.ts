@@ -12,10 +12,15 @@ import {
   tableChecksums,
   waitForProjections,
 } from '../testing';
-import { silentProgress } from './progress-bar';
+import { type ReplayProgress, silentProgress } from './progress-bar';
 import { replay } from './replay';
 
 const logger = createLogger('replay-test', 'silent');
+
+/** A replay of every projection of `ctx`'s streams, as `make replay` runs it. */
+const replayAll = (ctx: TestContext, pool: pg.Pool, progress: ReplayProgress = silentProgress) =>
+  replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress });
+
 const TABLES = Object.values(PROJECTIONS).flatMap((p) => p.tables);
 
 describe('replay without the streams', () => {
@@ -33,7 +38,7 @@ describe('replay without the streams', () => {
   });
 
   it('says which stream is missing and what to check, and leaves no shadow behind', async () => {
-    const run = replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress: silentProgress });
+    const run = replayAll(ctx, pool);
     await expect(run).rejects.toThrow(
       `stream ${ctx.topology.events.stream} does not exist on this NATS server, so there is nothing to replay: check NATS_URL and STREAM_PREFIX`,
     );
@@ -64,13 +69,7 @@ describe('two replays at once', () => {
       // What a running replay holds, with a shadow it is building.
       await first.query(`select pg_advisory_lock(hashtextextended('fw-replay', 0))`);
       await first.query('create table sessions_shadow (like sessions)');
-      const second = replay({
-        pool,
-        nats: ctx.nats,
-        topology: ctx.topology,
-        logger,
-        progress: silentProgress,
-      });
+      const second = replayAll(ctx, pool);
       await expect(second).rejects.toThrow(
         'another replay is running against this database; wait for it to finish',
       );
@@ -81,13 +80,7 @@ describe('two replays at once', () => {
     } finally {
       first.release();
     }
-    const result = await replay({
-      pool,
-      nats: ctx.nats,
-      topology: ctx.topology,
-      logger,
-      progress: silentProgress,
-    });
+    const result = await replayAll(ctx, pool);
     expect(result.messages).toBe(0);
   });
 });
@@ -121,7 +114,7 @@ describe('messages that arrive while a replay waits to swap', () => {
     const holder = await ctx.db.connection().execute(async (db) => {
       // A live batch holding the sessions projection: the replay waits for it before its swap.
       await sql`select pg_advisory_lock(hashtextextended(${projectionLockName('sessions')}, 0))`.execute(db);
-      const run = replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress });
+      const run = replayAll(ctx, pool, progress);
       for (let waiting = false; !waiting; await new Promise((r) => setTimeout(r, 20))) {
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from pg_stat_activity
@@ -216,7 +209,7 @@ describe('replay of a log with poison messages', () => {
 
     let summary = '';
     const progress = { ...silentProgress, finish: (line: string) => (summary = line) };
-    const result = await replay({ pool, nats: ctx.nats, topology: ctx.topology, logger, progress });
+    const result = await replayAll(ctx, pool, progress);
     expect(summary).toMatch(
       /; dead letters \(messages that could not be projected, in table dead_letters\): sessions 5, .*output 1$/,
     );
