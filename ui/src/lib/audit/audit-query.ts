@@ -1,4 +1,5 @@
 import { AGGREGATE_TYPE_ORDER, type AggregateType, EVENT_TYPE_ORDER, type EventType } from '../api/resources';
+import { pageHref, pick } from '../live/list-filter';
 
 /** What the audit page shows: its filters, all kept in the URL so a view can be shared. */
 export interface AuditFilters {
@@ -14,9 +15,6 @@ export const AUDIT_PAGE_SIZE = 50;
 
 /** The page's URL parameters, or its form's fields. */
 type Fields = { get(name: string): FormDataEntryValue | null };
-
-const pick = <T extends string>(allowed: readonly T[], value: FormDataEntryValue | null): T | null =>
-  typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 
 /** Free text as a filter: trimmed, and nothing when blank. */
 const text = (value: FormDataEntryValue | null): string | null =>
@@ -37,10 +35,7 @@ export function parseAuditFilters(params: Fields): AuditFilters {
 
 /** The URL of the audit page for some filters; the parameters are the API's own. */
 export function auditHref(filters: AuditFilters): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
-  const qs = params.toString();
-  return qs ? `/audit?${qs}` : '/audit';
+  return pageHref('/audit', { ...filters });
 }
 
 /** Whether any filter narrows the log. */

@@ -6,8 +6,9 @@ export interface ListFilter<S extends string> {
   readonly provider: Provider | null;
 }
 
-const pick = <T extends string>(allowed: readonly T[], value: string | null): T | null =>
-  value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
+/** `value` when it is one of `allowed`, else null: a page drops what it does not know rather than send it on. */
+export const pick = <T extends string>(allowed: readonly T[], value: FormDataEntryValue | null): T | null =>
+  typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 
 /** Reads a list page's filters from its URL; values it does not know are dropped rather than sent on. */
 export function parseListFilter<S extends string>(
@@ -20,6 +21,14 @@ export function parseListFilter<S extends string>(
   };
 }
 
+/** The URL of the page at `path` with the parameters that are set. */
+export function pageHref(path: string, query: Readonly<Record<string, string | null | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
 /** The URL of the list page at `path` with these filters (and a cursor, for paged lists). */
 export function listHref(
   path: string,
@@ -29,10 +38,5 @@ export function listHref(
     readonly cursor?: string | null;
   },
 ): string {
-  const params = new URLSearchParams();
-  if (query.status) params.set('status', query.status);
-  if (query.provider) params.set('provider', query.provider);
-  if (query.cursor) params.set('cursor', query.cursor);
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
+  return pageHref(path, { status: query.status, provider: query.provider, cursor: query.cursor });
 }
