@@ -1,12 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AckPolicy } from '@nats-io/jetstream';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config';
+import { projectionConsumerName } from '../read-models';
 import { createTestContext, type TestContext } from '../testing';
 import type { CheckResult } from './check';
 import { runDiagnostics } from './diagnostics';
 import { checkWebSocket } from './http-checks';
+import { checkProjections } from './projection-checks';
 import { checkToken } from './token-check';
 
 let ctx: TestContext;
@@ -178,5 +181,37 @@ describe('make diagnostics', () => {
       status: 'fail',
       detail: expect.stringContaining('no consumer'),
     });
+  });
+
+  it('shows the newest dead letter of a projection, so the error is read without psql', async () => {
+    await ctx.nats.jsm.consumers.add(ctx.topology.events.stream, {
+      durable_name: projectionConsumerName('accounts'),
+      ack_policy: AckPolicy.All,
+    });
+    const letter = { projection: 'accounts', payload: JSON.stringify({}) };
+    await ctx.db
+      .insertInto('dead_letters')
+      .values([
+        {
+          ...letter,
+          stream_seq: 7,
+          event_type: 'AccountCooledDown',
+          error: `no account acc_1: ${'x'.repeat(300)}`,
+        },
+        { ...letter, stream_seq: 3, event_type: 'AccountLinked', error: 'older' },
+      ])
+      .execute();
+    const results = await checkProjections(
+      { db: ctx.db, jsm: ctx.nats.jsm, topology: ctx.topology },
+      loadConfig(ctx.env),
+    );
+    const accounts = find(results, 'projections', 'accounts')!;
+    expect(accounts.status).toBe('warn');
+    expect(accounts.detail).toContain(
+      `2 event(s) in dead_letters, newest at 7 (AccountCooledDown): no account acc_1: ${'x'.repeat(182)}…;`,
+    );
+    expect(accounts.detail).not.toContain('x'.repeat(183));
+    expect(accounts.fix).toContain('after a fix, rebuild: make replay PROJECTION=accounts');
+    expect(find(results, 'projections', 'agents')?.status).toBe('fail');
   });
 });

@@ -5,6 +5,7 @@ import type { CheckResult } from './check';
 /** Each read model: is it being projected, how far behind, and are events dead-lettered. */
 export async function checkProjections(deps: ProjectionStatusDeps, config: Config): Promise<CheckResult[]> {
   const statuses = await getProjectionStatus(deps);
+  const newest = statuses.some((p) => p.deadLetters > 0) ? await newestDeadLetters(deps) : new Map();
   return statuses.map((p): CheckResult => {
     const base = { area: 'projections', name: p.name } as const;
     const where = `at ${p.checkpoint} of ${p.streamLastSeq} in ${p.stream}`;
@@ -22,7 +23,7 @@ export async function checkProjections(deps: ProjectionStatusDeps, config: Confi
       return {
         ...base,
         status: 'warn',
-        detail: `${p.deadLetters} event(s) in dead_letters; ${where}`,
+        detail: `${p.deadLetters} event(s) in dead_letters, newest ${newest.get(p.name) ?? 'gone meanwhile'}; ${where}`,
         fix: [
           `inspect them: select * from dead_letters where projection = '${p.name}'`,
           `after a fix, rebuild: make replay PROJECTION=${p.name}`,
@@ -40,4 +41,24 @@ export async function checkProjections(deps: ProjectionStatusDeps, config: Confi
     }
     return { ...base, status: 'ok', detail: `${p.lag} behind: ${where}` };
   });
+}
+
+/** Longest error text shown; the whole one is in the table. */
+const ERROR_CHARS = 200;
+
+/** Each projection's newest dead letter, as a line: its sequence, event type and error. */
+async function newestDeadLetters(deps: ProjectionStatusDeps): Promise<Map<string, string>> {
+  const rows = await deps.db
+    .selectFrom('dead_letters')
+    .distinctOn('projection')
+    .select(['projection', 'stream_seq', 'event_type', 'error'])
+    .orderBy('projection')
+    .orderBy('stream_seq', 'desc')
+    .execute();
+  return new Map(
+    rows.map((r) => {
+      const error = r.error.length > ERROR_CHARS ? `${r.error.slice(0, ERROR_CHARS)}…` : r.error;
+      return [r.projection, `at ${r.stream_seq} (${r.event_type}): ${error}`];
+    }),
+  );
 }
