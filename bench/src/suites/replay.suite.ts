@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildCommit, createPgPool } from '@flywheel/core';
 import { signUserToken, tokenKey } from '@flywheel/gateway';
-import { generateWorkload } from '@flywheel/projector/testing';
+import { generateWorkload, readAndDecode } from '@flywheel/projector/testing';
 import autocannon from 'autocannon';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pacedLoad } from '../paced-load';
@@ -107,6 +107,9 @@ export const suite: BenchSuite = {
     const raw = await rawCopySeconds(env.databaseUrl, payloads);
     const commits = payloads.length;
     payloads.length = 0;
+    log('reading and decoding the log, nothing written (the ceiling of one thread)');
+    const decoded = await readAndDecode(env.nats, env.topology.events.stream);
+    if (decoded.events !== events) throw new Error(`decoded ${decoded.events} of ${events} events`);
     log('make replay');
     const replaySeconds = await makeReplay(env.env);
     const { count, ws } = await env.db
@@ -233,6 +236,13 @@ export const suite: BenchSuite = {
           baseline: { name: 'raw COPY of the messages', value: events / raw },
           target: { op: '>=', value: 100_000 },
           extra: { events, commits, seconds: Number(replaySeconds.toFixed(2)), sessions: Number(count) },
+        },
+        {
+          name: 'read + decode the log only, one thread, no writes',
+          unit: 'events/s',
+          value: events / decoded.seconds,
+          baseline: { name: 'raw COPY of the messages', value: events / raw },
+          extra: { seconds: Number(decoded.seconds.toFixed(2)) },
         },
         {
           name: `GET /api/v1/sessions?limit=50 (${Number(inWorkspace.n).toLocaleString('en-US')} in the workspace)`,

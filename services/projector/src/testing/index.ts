@@ -13,4 +13,5 @@ export {
   tableChecksums,
   waitForProjections,
 } from './helpers';
+export { readAndDecode } from './read-ceiling';
 export { generateWorkload, type WorkloadCommit, type WorkloadOptions } from './workload';
