@@ -10,6 +10,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': gateway,
+      '/ready': gateway,
       '/ws': { target: gateway, ws: true },
     },
   },

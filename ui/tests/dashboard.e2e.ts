@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectionConsumerName } from '@flywheel/core';
 import {
   createTestContext,
   freePort,
@@ -248,5 +249,32 @@ describe.skipIf(missing !== null)('the dashboard in a browser', () => {
     expect(await page.locator('header nav a').allTextContents()).toEqual(['Sessions', 'Accounts', 'Agents']);
     await page.goto(`${base}/audit`);
     await page.locator('[role=alert]', { hasText: 'Only admins can read the audit log' }).waitFor();
+  });
+
+  it('warns that the pages may be out of date while a read model is not projected, until it is again', async () => {
+    const banner = page.locator('[data-testid=readiness]');
+    const asked = () => page.waitForResponse((res) => new URL(res.url()).pathname === '/ready');
+    let answer = asked();
+    await page.goto(`${base}/sessions`);
+    expect((await answer).status()).toBe(200);
+    expect(await banner.count()).toBe(0);
+
+    // The projector stopped, and its sessions consumer gone (as before it first ran): /ready says stopped at once.
+    const at = services.findIndex((s) => s.name === 'projector');
+    await services[at]!.stop();
+    await ctx.nats.jsm.consumers.delete(ctx.topology.events.stream, projectionConsumerName('sessions'));
+    answer = asked();
+    await page.reload();
+    expect((await answer).status()).toBe(503);
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('sessions: not being projected');
+    expect(await banner.textContent()).toContain('make diagnostics');
+
+    // Running again, the projector creates its consumer; the next poll clears the warning without a reload.
+    await mark();
+    const { PORT: _gatewayPort, ...rest } = env;
+    services[at] = await startServiceProcess('projector', rest);
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await marked()).toBe('no reload');
   });
 });
