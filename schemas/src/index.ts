@@ -10,6 +10,7 @@ export * from './http/accounts.http';
 export * from './http/auth.http';
 export * from './http/errors.http';
 export * from './http/queries.http';
+export * from './http/ready.http';
 export * from './http/sessions.http';
 export * from './output';
 export * from './ws';

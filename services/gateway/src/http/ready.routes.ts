@@ -1,34 +1,7 @@
 import { getProjectionStatus, type NatsHandle, pendingMigrations, type Topology } from '@flywheel/core';
+import { Ready } from '@flywheel/schemas';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
-import { z } from 'zod';
-
-const Check = z.strictObject({ ok: z.boolean(), message: z.string().optional() });
-
-const ProjectionCheck = z.strictObject({
-  name: z.string(),
-  ok: z.boolean(),
-  checkpoint: z.number().int(),
-  streamLastSeq: z.number().int(),
-  lag: z.number().int(),
-  deadLetters: z.number().int(),
-  stopped: z.boolean(),
-  updatedAt: z.string().nullable(),
-});
-
-const Ready = z
-  .strictObject({
-    status: z.enum(['ready', 'not_ready']),
-    checks: z.strictObject({
-      nats: Check,
-      streams: Check.extend({ missing: z.array(z.string()) }),
-      postgres: Check,
-      migrations: Check.extend({ pending: z.array(z.string()) }),
-      projections: Check.extend({ maxLag: z.number().int(), items: z.array(ProjectionCheck) }),
-    }),
-  })
-  .meta({ id: 'Ready' });
-type Ready = z.infer<typeof Ready>;
 
 /** A dependency that does not answer within this is as good as down for readiness. */
 const CHECK_TIMEOUT_MS = 2000;

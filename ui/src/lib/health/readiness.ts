@@ -1,27 +1,5 @@
+import type { Ready } from '@flywheel/schemas';
 import { type Readable, readable } from 'svelte/store';
-
-interface Check {
-  readonly ok: boolean;
-  readonly message?: string;
-}
-
-interface ProjectionsCheck extends Check {
-  readonly maxLag: number;
-  readonly items: readonly {
-    readonly name: string;
-    readonly ok: boolean;
-    readonly checkpoint: number;
-    readonly streamLastSeq: number;
-    readonly lag: number;
-    readonly stopped: boolean;
-  }[];
-}
-
-/** The parts of the gateway's `GET /ready` answer the dashboard reads (200 and 503 alike). */
-export interface ReadyBody {
-  readonly status: 'ready' | 'not_ready';
-  readonly checks: { readonly projections?: ProjectionsCheck; readonly [name: string]: Check | undefined };
-}
 
 /** What the dashboard says about how far it can be trusted; null when the gateway is ready. */
 export interface Readiness {
@@ -33,11 +11,11 @@ export interface Readiness {
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** Turns a `/ready` answer into the lines the banner shows. */
-export function describeReadiness(body: ReadyBody): Readiness | null {
+export function describeReadiness(body: Ready): Readiness | null {
   if (body.status === 'ready') return null;
   const problems: string[] = [];
   const projections = body.checks.projections;
-  for (const p of projections?.items ?? []) {
+  for (const p of projections.items) {
     if (p.ok) continue;
     if (p.stopped && p.lag === 0) {
       problems.push(
@@ -48,12 +26,12 @@ export function describeReadiness(body: ReadyBody): Readiness | null {
         `${p.name}: not being projected, ${count(p.lag)} events behind (at ${count(p.checkpoint)} of ${count(p.streamLastSeq)})`,
       );
     } else {
-      problems.push(`${p.name}: ${count(p.lag)} events behind (more than ${count(projections!.maxLag)})`);
+      problems.push(`${p.name}: ${count(p.lag)} events behind (more than ${count(projections.maxLag)})`);
     }
   }
   const stale = problems.length > 0;
   for (const [name, check] of Object.entries(body.checks)) {
-    if (check === undefined || check.ok || (name === 'projections' && stale)) continue;
+    if (check.ok || (name === 'projections' && stale)) continue;
     problems.push(`${name}: ${check.message ?? 'not ready'}`);
   }
   return { kind: stale ? 'stale' : 'degraded', problems };
@@ -75,7 +53,7 @@ export function readinessStore(fetchFn: typeof fetch = fetch): Readable<Readines
       try {
         const res = await fetchFn('/ready', { headers: { accept: 'application/json' } });
         if (!stopped && (res.status === 200 || res.status === 503)) {
-          set(describeReadiness((await res.json()) as ReadyBody));
+          set(describeReadiness((await res.json()) as Ready));
         }
       } catch {
         // Unreachable or not JSON: keep what was shown.

@@ -1,11 +1,6 @@
+import type { Ready } from '@flywheel/schemas';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  describeReadiness,
-  READINESS_POLL_MS,
-  type Readiness,
-  type ReadyBody,
-  readinessStore,
-} from './readiness';
+import { describeReadiness, READINESS_POLL_MS, type Readiness, readinessStore } from './readiness';
 
 const item = (
   name: string,
@@ -16,18 +11,23 @@ const item = (
   checkpoint: 100,
   streamLastSeq: 100,
   lag: 0,
+  deadLetters: 0,
   stopped: false,
+  updatedAt: null,
   ...over,
 });
 
-function body(over: ReadyBody['checks'] = {}, items = [item('sessions'), item('accounts')]): ReadyBody {
-  const checks = {
+/** A `/ready` answer: every check passing but those given, the projections as `items` say. */
+function body(over: Partial<Ready['checks']> = {}, items = [item('sessions'), item('accounts')]): Ready {
+  const checks: Ready['checks'] = {
     nats: { ok: true },
+    streams: { ok: true, missing: [] },
     postgres: { ok: true },
+    migrations: { ok: true, pending: [] },
     projections: { ok: items.every((i) => i.ok), maxLag: 1000, items },
     ...over,
   };
-  const ready = Object.values(checks).every((c) => c?.ok);
+  const ready = Object.values(checks).every((c) => c.ok);
   return { status: ready ? 'ready' : 'not_ready', checks };
 }
 
